@@ -47,14 +47,20 @@ def use_book_style() -> None:
     matplotlib.rcParams.update(_STYLE)
 
 
-def save_fig(fig: plt.Figure, name: str, chapter: str, show: bool = True) -> Path:
-    """Save ``fig`` as ``<artifacts>/chapters/<chapter>/figures/<name>.png`` and display it once.
-
-    Returns the path of the PNG.
-    """
+def figure_path(name: str, chapter: str) -> Path:
+    """Where ``save_fig`` writes the PNG of figure ``name`` of ``chapter``."""
     path = chapter_dir(chapter) / "figures" / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    return path
+
+
+def save_fig(fig: plt.Figure, name: str, chapter: str, show: bool = True) -> None:
+    """Save ``fig`` as ``<artifacts>/chapters/<chapter>/figures/<name>.png`` and display it once.
+
+    Returns nothing, so that the cell has exactly one output for its ``mystnb.figure``
+    metadata to number (see ``figure_path`` for where the PNG is).
+    """
+    fig.savefig(figure_path(name, chapter))
     if show:
         try:
             from IPython.display import display
@@ -63,7 +69,6 @@ def save_fig(fig: plt.Figure, name: str, chapter: str, show: bool = True) -> Pat
         except ImportError:  # outside IPython there is nothing to show
             pass
     plt.close(fig)
-    return path
 
 
 def image_grid(images: np.ndarray | Sequence[np.ndarray], ncols: int = 8,

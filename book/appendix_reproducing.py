@@ -1,0 +1,69 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# (appendix-reproducing)=
+# # Reproducing this book
+#
+# Every number and figure in this book comes from one execution of its chapters. This page is
+# generated from the executed notebooks themselves: for each chapter it shows the parameter
+# profile it ran with, the parameters papermill injected, how long it took and the peak memory
+# of its kernel. Re-running a chapter with the same parameters gives the same saved numbers
+# (the test suite checks this).
+#
+# ## How to re-run it
+# ```bash
+# make book                                    # default profile, then the HTML book
+# make book PROFILE=full                       # the scale of the published studies (hours)
+# make chapter NB=04_popularity PARAMS="scenario=null"   # one chapter with your own values
+# ```
+# `make execute` skips any chapter whose source, package code and parameters are unchanged
+# since its last successful run.
+
+# %% tags=["parameters"]
+notebooks_dir = ""  # where the executed notebooks are; empty: the folder the runner used
+
+# %%
+from thumbnail_lab.params import Rule, check_params
+
+check_params(globals(), {"notebooks_dir": Rule(kind=str)})
+
+# %%
+from thumbnail_lab.plotting import save_fig, use_book_style
+from thumbnail_lab.report import glue_value
+from thumbnail_lab.reproducibility import environment_table, executed_dir, plot_run_budget, run_records
+
+use_book_style()
+records = run_records(executed_dir(notebooks_dir or "."))
+records = records[records["chapter"] != "appendix_reproducing"]
+glue_value("repro_total_minutes", records["seconds"].sum() / 60)
+glue_value("repro_peak_gb", records["peak_memory_mb"].max() / 1024)
+glue_value("repro_profiles", ", ".join(sorted(set(records["profile"]))))
+
+# %% [markdown]
+# ## What each chapter cost
+# This run used the profile(s) {glue:text}`repro_profiles`. All chapters together took
+# {glue:text}`repro_total_minutes:.1f` minutes, and no chapter's kernel used more than
+# {glue:text}`repro_peak_gb:.2f` GB of memory ({numref}`fig-repro-budget`).
+
+# %% mystnb={"figure": {"caption": "Run time and peak kernel memory of each chapter in this build, with the budgets of the default profile on a 2-core laptop CPU.", "name": "fig-repro-budget"}}
+save_fig(plot_run_budget(records), "run_budget", "appendix_reproducing")
+
+# %%
+records.drop(columns=["title"]).set_index("chapter")
+
+# %% [markdown]
+# ## The software that produced these numbers
+
+# %%
+environment_table()

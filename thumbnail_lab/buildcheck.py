@@ -1,0 +1,56 @@
+"""Check what the book build really produced, instead of trusting its exit code.
+
+Every page in ``_toc.yml`` must exist as HTML, no page may show a Python traceback or a
+papermill error, and every chapter whose notebook saved figures must show images.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+
+def toc_pages(toc_file: Path) -> list[str]:
+    """Every ``file:`` entry (plus the root) of a jb-book ``_toc.yml``."""
+    toc = yaml.safe_load(toc_file.read_text(encoding="utf-8"))
+    pages = [toc["root"]]
+    for part in toc.get("parts", []):
+        pages += [entry["file"] for entry in part.get("chapters", [])]
+    return pages
+
+
+def problems(html_dir: Path, toc_file: Path) -> list[str]:
+    """What is wrong with the built book, one sentence each (empty when it is fine)."""
+    found = []
+    if not (html_dir / "index.html").exists():
+        found.append(f"{html_dir}/index.html is missing")
+    for page in toc_pages(toc_file):
+        html = html_dir / f"{page}.html"
+        if not html.exists():
+            found.append(f"page {page} was not built ({html} is missing)")
+            continue
+        text = html.read_text(encoding="utf-8")
+        if re.search(r"Traceback \(most recent call last\)|PapermillExecutionError|ParameterError:", text):
+            found.append(f"page {page} shows an error from its execution")
+        if re.search(r"/\d\d_[a-z]", page) and "<img" not in text:
+            found.append(f"chapter {page} has no figure")
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m thumbnail_lab.buildcheck _build/html``: exit 1 and list the problems, if any."""
+    argv = sys.argv[1:] if argv is None else argv
+    html_dir = Path(argv[0] if argv else "_build/html")
+    toc_file = Path(argv[1]) if len(argv) > 1 else html_dir.parent.parent / "_toc.yml"
+    found = problems(html_dir, toc_file)
+    for line in found:
+        print(f"[buildcheck] {line}", file=sys.stderr)
+    if not found:
+        print(f"[buildcheck] {html_dir}: every page of {toc_file.name} built, with figures and no errors")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""Execute the book's chapters with papermill, in order, only when something changed.
+
+``python -m thumbnail_lab.execute [CHAPTER ...] --profile default --params "epochs=3"``
+
+Each chapter's py:percent source is read with jupytext and handed to papermill in memory
+(papermill cannot read ``.py``). Every chapter runs in its own child process so that its
+kernel's peak memory can be read back with ``getrusage``; the executed notebook records its
+profile, parameters, run time and peak memory in its metadata, where the appendix
+"Reproducing this book" reads them.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .paths import REPO_ROOT
+from .profiles import PROFILE_NAMES, chapter_parameters, parse_overrides
+
+BOOK_DIR = REPO_ROOT / "book"
+PACKAGE_DIR = REPO_ROOT / "thumbnail_lab"
+KERNEL_SITE = PACKAGE_DIR / "_kernel_site"
+
+
+@dataclass
+class RunRecord:
+    """What one chapter execution did; stored in the notebook's ``thumbnail_lab`` metadata."""
+
+    chapter: str
+    profile: str
+    parameters: dict[str, Any]
+    seconds: float
+    peak_memory_mb: float
+    stamp: str
+    finished_at: str
+
+
+def chapters(book_dir: Path = BOOK_DIR) -> list[str]:
+    """Chapter names in book order: numbered chapters, then appendices (which summarise them)."""
+    numbered = sorted(p.stem for p in book_dir.glob("[0-9][0-9]_*.py"))
+    appendices = sorted(p.stem for p in book_dir.glob("appendix_*.py"))
+    return numbered + appendices
+
+
+def source_stamp(chapter: str, profile: str, params: dict[str, Any], book_dir: Path = BOOK_DIR) -> str:
+    """Hash of everything that decides a chapter's output: its source, the package, its parameters."""
+    digest = hashlib.sha256()
+    digest.update((book_dir / f"{chapter}.py").read_bytes())
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        digest.update(str(path.relative_to(PACKAGE_DIR)).encode())
+        digest.update(path.read_bytes())
+    digest.update(json.dumps({"profile": profile, "params": params}, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:16]
+
+
+def recorded_stamp(notebook: Path) -> str | None:
+    """The stamp stored in an executed notebook, or None if it has none (or does not exist)."""
+    try:
+        meta = json.loads(notebook.read_text(encoding="utf-8"))["metadata"]
+        if meta.get("papermill", {}).get("exception"):
+            return None  # a failed run is never up to date
+        return meta.get("thumbnail_lab", {}).get("stamp")
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def kernel_environment(out_dir: Path) -> dict[str, str]:
+    """Environment for chapter kernels: offline model hubs, the network guard, the package."""
+    env = dict(os.environ)
+    env["THUMBNAIL_LAB_EXECUTED_DIR"] = str(out_dir.resolve())  # read by the appendices
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(KERNEL_SITE), str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("THUMBNAIL_LAB_BLOCK_NETWORK", "1")
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    env.setdefault("TRANSFORMERS_OFFLINE", "1")
+    env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    return env
+
+
+def execute_one(chapter: str, profile: str, params: dict[str, Any], out_dir: Path,
+                book_dir: Path = BOOK_DIR) -> RunRecord:
+    """Run one chapter in this process (called in a child process by ``execute``)."""
+    import jupytext
+    import papermill
+
+    source = book_dir / f"{chapter}.py"
+    notebook = jupytext.read(source, fmt="py:percent")
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    output = out_dir / f"{chapter}.ipynb"
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(notebook, str(output), parameters=params, kernel_name="python3",
+                                   cwd=str(book_dir), progress_bar=False, log_output=True)
+    finally:
+        # The kernel was this process's child: its peak resident memory is in RUSAGE_CHILDREN (KiB).
+        record = RunRecord(chapter, profile, params, round(time.perf_counter() - start, 1),
+                           round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+                           source_stamp(chapter, profile, params, book_dir),
+                           time.strftime("%Y-%m-%dT%H:%M:%S"))
+        _store_record(output, record)
+    return record
+
+
+def _store_record(notebook_path: Path, record: RunRecord) -> None:
+    """Write the run record into the executed notebook's metadata (atomically)."""
+    import nbformat
+
+    from .atomic import write_text
+
+    if not notebook_path.exists():
+        return
+    nb = nbformat.read(notebook_path, as_version=4)
+    nb.metadata["thumbnail_lab"] = asdict(record)
+    write_text(notebook_path, nbformat.writes(nb))
+
+
+def execute(names: list[str], profile: str, overrides: dict[str, Any], out_dir: Path = BOOK_DIR,
+            force: bool = False, book_dir: Path = BOOK_DIR) -> list[str]:
+    """Execute ``names`` in order, each in a fresh process; skip the up-to-date ones. Returns failures."""
+    failures = []
+    for chapter in names:
+        params = chapter_parameters(chapter, profile, overrides)
+        stamp = source_stamp(chapter, profile, params, book_dir)
+        target = out_dir / f"{chapter}.ipynb"
+        if not force and recorded_stamp(target) == stamp:
+            print(f"[execute] {chapter}: up to date ({profile})", flush=True)
+            continue
+        print(f"[execute] {chapter}: running with profile {profile} {params}", flush=True)
+        cmd = [sys.executable, "-m", "thumbnail_lab.execute", "--child", chapter, "--profile", profile,
+               "--params-json", json.dumps(params), "--out-dir", str(out_dir), "--book-dir", str(book_dir)]
+        done = subprocess.run(cmd, env=kernel_environment(out_dir), cwd=REPO_ROOT)
+        if done.returncode != 0:
+            failures.append(chapter)
+            print(f"[execute] {chapter}: FAILED; the executed notebook {target} shows the failing cell",
+                  flush=True)
+            break  # later chapters read this one's artifacts
+    return failures
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("chapters", nargs="*", help="chapter names (default: all, in book order)")
+    parser.add_argument("--profile", default="default", choices=PROFILE_NAMES)
+    parser.add_argument("--params", default="", help='overrides, e.g. "epochs=3 scenario=null"')
+    parser.add_argument("--out-dir", type=Path, default=BOOK_DIR, help="where executed notebooks go")
+    parser.add_argument("--book-dir", type=Path, default=BOOK_DIR, help=argparse.SUPPRESS)
+    parser.add_argument("--force", action="store_true", help="run even if up to date")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--params-json", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        execute_one(args.child, args.profile, json.loads(args.params_json), args.out_dir, args.book_dir)
+        return 0
+    known = chapters(args.book_dir)
+    names = [n.removesuffix(".py").removesuffix(".ipynb") for n in args.chapters] or known
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        parser.error(f"no chapter named {', '.join(unknown)}; chapters are: {', '.join(known)}")
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        overrides = parse_overrides(args.params)
+    except ValueError as err:
+        parser.error(str(err))
+    failures = execute(names, args.profile, overrides, args.out_dir, args.force, args.book_dir)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""Feature groups: the thumbnails a latent fires on most, and their median views.
+
+The published procedure, with every threshold a parameter: a latent qualifies when it
+activates above ``threshold`` on at least ``min_count`` thumbnails; its group is its
+``group_size`` highest-activating thumbnails; the top one is held out and the group's
+statistic (the median views) is taken over the other ``group_size - 1``. Features are ranked
+by that statistic; the top ``top_k`` are "high-view features", the bottom ``top_k`` "low-view".
+
+Activations may be a dense array or a SciPy sparse matrix (thumbnails x latents); a TopK SAE's
+activations are sparse, which is what makes 524,288 thumbnails cheap.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+
+@dataclass
+class FeatureGroups:
+    """Qualifying features and their groups.
+
+    Attributes
+    ----------
+    table : pd.DataFrame
+        One row per qualifying feature: ``feature`` (latent index), ``n_active``, ``group_stat``
+        (median or mean views of the group without its held-out members), ``held_out`` (the
+        first held-out thumbnail's row), ``magnitude`` (``group_stat`` / dataset median), ``rank``
+        (1 = highest ``group_stat``).
+    members : np.ndarray
+        ``(n_features, group_size)`` row indices of each group, highest activation first.
+    n_held_out : int
+        How many of each group's top members are held out.
+    """
+
+    table: pd.DataFrame
+    members: np.ndarray
+    n_held_out: int
+
+    @property
+    def kept(self) -> np.ndarray:
+        """Rows of each group that enter its statistic (the held-out ones removed)."""
+        return self.members[:, self.n_held_out:]
+
+    @property
+    def held_out(self) -> np.ndarray:
+        """Held-out rows of each group, ``(n_features, n_held_out)``."""
+        return self.members[:, :self.n_held_out]
+
+
+def _top_rows(rows: np.ndarray, acts: np.ndarray, size: int) -> np.ndarray:
+    """The ``size`` rows with the highest activations, highest first; ties broken by lower row."""
+    if rows.size > size:
+        # argpartition on (activation, -row) keeps the tie rule exact: take a superset, then sort.
+        cut = np.partition(acts, rows.size - size)[rows.size - size]
+        keep = acts >= cut
+        rows, acts = rows[keep], acts[keep]
+    order = np.lexsort((rows, -acts))
+    return rows[order[:size]]
+
+
+def group_statistic(values: np.ndarray, statistic: str) -> np.ndarray:
+    """Median or mean along the last axis."""
+    if statistic == "median":
+        return np.median(values, axis=-1)
+    if statistic == "mean":
+        return np.mean(values, axis=-1)
+    raise ValueError(f"statistic must be 'median' or 'mean', got {statistic!r}")
+
+
+def find_feature_groups(activations: np.ndarray | sp.spmatrix, views: np.ndarray, *,
+                        threshold: float = 0.05, min_count: int = 400, group_size: int = 400,
+                        n_held_out: int = 1, statistic: str = "median",
+                        features: np.ndarray | None = None) -> FeatureGroups:
+    """Build the feature groups of the published procedure.
+
+    Parameters
+    ----------
+    activations : array or sparse matrix, shape (n_thumbnails, n_latents)
+        Latent activations of each thumbnail.
+    views : np.ndarray, shape (n_thumbnails,)
+        Views (or adjusted views) of each thumbnail.
+    threshold : float
+        A latent is active on a thumbnail when its activation exceeds this.
+    min_count : int
+        A latent qualifies when it is active on at least this many thumbnails.
+    group_size : int
+        Thumbnails per group (the highest-activating ones, all active).
+    n_held_out : int
+        Top members held out from the group statistic (the published analysis held out one).
+    statistic : str
+        "median" (published, large groups) or "mean" (published single-channel variant).
+    features : np.ndarray, optional
+        Only consider these latents (e.g. features selected on another split); ``min_count``
+        still applies, and a group smaller than ``group_size`` is an error, not a silent shrink.
+
+    Returns
+    -------
+    FeatureGroups
+    """
+    views = np.asarray(views, dtype=float)
+    n, n_latents = activations.shape
+    if views.shape != (n,):
+        raise ValueError(f"views has shape {views.shape}, expected ({n},) to match the activations")
+    if not 0 <= n_held_out < group_size:
+        raise ValueError(f"n_held_out={n_held_out} must be in [0, group_size={group_size})")
+    if min_count < group_size:
+        raise ValueError(f"min_count={min_count} must be at least group_size={group_size}, "
+                         "or a group would contain inactive thumbnails")
+    csc = sp.csc_matrix(activations) if not sp.issparse(activations) else activations.tocsc()
+    candidates = np.arange(n_latents) if features is None else np.asarray(features, dtype=np.int64)
+    rows_out, feats, counts = [], [], []
+    for j in candidates:
+        lo, hi = csc.indptr[j], csc.indptr[j + 1]
+        data = csc.data[lo:hi]
+        active = data > threshold
+        count = int(active.sum())
+        if count < min_count:
+            continue
+        rows_out.append(_top_rows(csc.indices[lo:hi][active], data[active], group_size))
+        feats.append(int(j))
+        counts.append(count)
+    members = np.array(rows_out, dtype=np.int64).reshape(len(rows_out), group_size)
+    stats = group_statistic(views[members[:, n_held_out:]], statistic) if len(feats) else np.empty(0)
+    dataset_stat = float(np.median(views))
+    table = pd.DataFrame({
+        "feature": np.array(feats, dtype=np.int64),
+        "n_active": np.array(counts, dtype=np.int64),
+        "group_stat": stats,
+        "held_out": members[:, 0] if len(feats) and n_held_out else np.full(len(feats), -1),
+        "magnitude": stats / dataset_stat,
+    })
+    # Rank by the statistic, ties by feature index, so the ranking is deterministic.
+    order = np.lexsort((table["feature"].to_numpy(), -table["group_stat"].to_numpy()))
+    table["rank"] = np.empty(len(table), dtype=np.int64)
+    table.loc[order, "rank"] = np.arange(1, len(table) + 1)
+    return FeatureGroups(table=table, members=members, n_held_out=n_held_out)
+
+
+def high_low(groups: FeatureGroups, top_k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``top_k`` highest-ranked ("high-view") and lowest-ranked ("low-view") features.
+
+    When fewer than ``2 * top_k`` features qualify, the two lists would overlap; they are
+    capped at half the features each so that no feature is both high and low.
+    """
+    k = min(top_k, len(groups.table) // 2)
+    ranked = groups.table.sort_values("rank")
+    return ranked.head(k).reset_index(drop=True), ranked.tail(k).iloc[::-1].reset_index(drop=True)
+
+
+def feature_status(groups: FeatureGroups, top_k: int) -> pd.Series:
+    """"high", "low" or "middle" for each qualifying feature, indexed by feature."""
+    high, low = high_low(groups, top_k)
+    status = pd.Series("middle", index=groups.table["feature"].to_numpy(), name="status")
+    status[high["feature"].to_numpy()] = "high"
+    status[low["feature"].to_numpy()] = "low"
+    return status
+
+
+def held_out_rows(groups: FeatureGroups, features: np.ndarray) -> np.ndarray:
+    """Held-out thumbnail rows of the given features (all held-out members, flattened)."""
+    index = pd.Index(groups.table["feature"]).get_indexer(np.asarray(features))
+    if (index < 0).any():
+        raise KeyError(f"features {np.asarray(features)[index < 0].tolist()} do not qualify")
+    return groups.held_out[index].ravel()
