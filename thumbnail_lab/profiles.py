@@ -45,5 +45,17 @@ def parse_overrides(text: str | list[str] | None) -> dict[str, Any]:
         key, sep, value = item.partition("=")
         if not sep or not key.isidentifier():
             raise ValueError(f"cannot read parameter override {item!r}; write it as name=value")
-        overrides[key] = yaml.safe_load(value) if value else ""
+        overrides[key] = _typed(value)
     return overrides
+
+
+def _typed(text: str) -> Any:
+    """Numbers, lists and true/false as YAML reads them; anything else stays a string.
+
+    YAML would read ``null`` (a ThumbWorld scenario) as None and ``no`` as False, so only the
+    literal words true/false become booleans and nothing becomes None.
+    """
+    value = yaml.safe_load(text) if text else ""
+    if value is None or (isinstance(value, bool) and text.lower() not in ("true", "false")):
+        return text
+    return value

@@ -155,7 +155,7 @@ def train_sae(x: np.ndarray, config: SAEConfig = SAEConfig(), show_progress: boo
             loss.backward()
             opt.step()
             sae.normalise_decoder()
-            fvu_sum += float(mse / var)
+            fvu_sum += float(mse.detach() / var)
             n_batches += 1
         history.append(fvu_sum / n_batches)
     return sae, history

@@ -1,0 +1,362 @@
+"""Checking a dataset row by row: typed values, safe paths and readable images.
+
+Nothing is dropped silently: every refused row becomes a ``Rejection`` (file, row, column,
+value, reason) in the result's ``rejections`` table, and every fix that will be applied
+(a CMYK image converted to RGB, a PNG stored under a ``.jpg`` name) becomes a note. The
+validator only reads: it never writes into the dataset folder.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import stat
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path, PurePosixPath
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from ..progress import progress
+from .images import ImageFacts, ImageProblem, inspect_image
+from .layout import (METADATA_FILE, OPTIONAL_COLUMNS, TRUTH_PREFIX, VIDEO_ID_RE, DatasetError, RawTable,
+                     Rejection, read_csv_rows, rejections_frame, short)
+
+_INT_RE = re.compile(r"^[0-9]+$")
+_DATE_RE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})$")
+_ABBREVIATED_RE = re.compile(r"^[0-9.,]+\s*[kKmMbB]$")
+_MAX_DIGITS = 15  # 10^15 views is far beyond any real video and fits int64 safely
+
+
+class ValueProblem(ValueError):
+    """A field's value cannot be used; the message says why."""
+
+
+def parse_count(value: str, column: str) -> int:
+    """A non-negative whole number written with digits only (views, subscribers)."""
+    text = value.strip()
+    if text == "":
+        raise ValueProblem(f"{column} is blank")
+    if text.startswith("-"):
+        raise ValueProblem(f"{column} {text!r} is negative")
+    if _ABBREVIATED_RE.match(text):
+        raise ValueProblem(f"{column} {text!r} is abbreviated; write the full number with digits only")
+    if not _INT_RE.match(text):
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueProblem(f"{column} {short(text)!r} is not a number") from None
+        raise ValueProblem(f"{column} {text!r} is not a whole number" if math.isfinite(number)
+                           else f"{column} {text!r} is not a finite number")
+    if len(text.lstrip("0")) > _MAX_DIGITS:
+        raise ValueProblem(f"{column} {short(text)!r} is implausibly large (more than {_MAX_DIGITS} digits)")
+    return int(text)
+
+
+def parse_seconds(value: str, column: str) -> float:
+    """A finite, non-negative number of seconds."""
+    text = value.strip()
+    if text == "":
+        raise ValueProblem(f"{column} is blank")
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueProblem(f"{column} {short(text)!r} is not a number of seconds") from None
+    if not math.isfinite(number):
+        raise ValueProblem(f"{column} {text!r} is not a finite number")
+    if number < 0:
+        raise ValueProblem(f"{column} {text!r} is negative")
+    return number
+
+
+def parse_date(value: str, column: str) -> pd.Timestamp:
+    """A date as ``YYYY-MM-DD`` or ``YYYYMMDD`` (yt-dlp's form), or an ISO 8601 date-time."""
+    text = value.strip()
+    if text == "":
+        raise ValueProblem(f"{column} is blank")
+    match = _DATE_RE.match(text)
+    try:
+        if match:
+            stamp = datetime(int(match[1]), int(match[2]), int(match[3]))
+        else:
+            stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if stamp.tzinfo is not None:
+                stamp = stamp.astimezone(timezone.utc).replace(tzinfo=None)  # compare everything in UTC
+    except ValueError:
+        raise ValueProblem(f"{column} {short(text)!r} is not a date (use YYYY-MM-DD)") from None
+    if not 1990 <= stamp.year <= 2200:
+        raise ValueProblem(f"{column} {text!r} is outside the years 1990-2200")
+    return pd.Timestamp(stamp)
+
+
+def parse_float(value: str, column: str) -> float:
+    """Any finite number (truth columns)."""
+    text = value.strip()
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueProblem(f"{column} {short(text)!r} is not a number") from None
+    if not math.isfinite(number):
+        raise ValueProblem(f"{column} {text!r} is not a finite number")
+    return number
+
+
+def check_video_id(value: str, column: str = "video_id") -> str:
+    """A video id made of letters, digits, ``-`` and ``_`` (it becomes a file name)."""
+    if not VIDEO_ID_RE.match(value):
+        raise ValueProblem(f"{column} {short(value)!r} may only contain letters, digits, '-' and '_' "
+                           f"(1-64 characters), because it names the image file")
+    return value
+
+
+def check_text(value: str, column: str) -> str:
+    """Non-blank text, kept exactly as written."""
+    if value.strip() == "":
+        raise ValueProblem(f"{column} is blank")
+    return value
+
+
+def _keep(value: str, column: str) -> str:
+    return value
+
+
+def _optional(parse: Callable[[str, str], object], missing: object) -> Callable[[str, str], object]:
+    """Wrap ``parse`` so that a blank value becomes ``missing`` instead of an error."""
+    def parse_optional(value: str, column: str) -> object:
+        return missing if value.strip() == "" else parse(value, column)
+    return parse_optional
+
+
+#: How each known column is parsed; title is kept exactly as written (emoji, CAPS, any script).
+PARSERS: dict[str, Callable[[str, str], object]] = {
+    "file_name": check_text,
+    "video_id": check_video_id,
+    "channel_id": check_text,
+    "title": _keep,
+    "views": parse_count,
+    "upload_date": parse_date,
+    "duration_s": parse_seconds,
+    "channel_subscribers": _optional(parse_count, None),
+    "collected_at": _optional(parse_date, pd.NaT),
+}
+
+
+def parser_for(column: str) -> Callable[[str, str], object]:
+    """The parser of ``column`` (truth columns are numbers, unknown columns stay text)."""
+    if column in PARSERS:
+        return PARSERS[column]
+    if column.startswith(TRUTH_PREFIX):
+        return parse_float
+    return _keep
+
+
+def parse_table(raw: RawTable) -> tuple[pd.DataFrame, list[Rejection]]:
+    """Parse every column of the text rows; refuse rows with a bad value or a repeated id.
+
+    Returns the typed frame (with ``_row``/``_line``) and the rejections, including those
+    the CSV reader already made.
+    """
+    rejections = list(raw.rejections)
+    parsers = [(name, parser_for(name)) for name in raw.header]
+    good: list[list[object]] = []
+    rows: list[tuple[int, int]] = []
+    first_row_of_id: dict[str, int] = {}
+    first_row_of_file: dict[str, int] = {}
+    for values, row, line in zip(raw.rows, raw.row_numbers, raw.line_numbers):
+        parsed, problem = [], None
+        for (name, parse), value in zip(parsers, values):
+            try:
+                parsed.append(parse(value, name))
+            except ValueProblem as err:
+                problem = (name, value, str(err))
+                break
+        if problem is None:
+            record = dict(zip(raw.header, parsed))
+            vid, file_name = record.get("video_id"), record.get("file_name")
+            if vid in first_row_of_id:
+                problem = ("video_id", vid, f"duplicate video_id (first seen in row {first_row_of_id[vid]})")
+            elif file_name is not None and file_name in first_row_of_file:
+                problem = ("file_name", file_name,
+                           f"file_name already used by row {first_row_of_file[file_name]}")
+            elif (pd.notna(record.get("collected_at", pd.NaT))
+                  and record["upload_date"].normalize() > record["collected_at"]):
+                problem = ("upload_date", values[raw.header.index("upload_date")],
+                           "upload_date is later than collected_at")
+        if problem:
+            name, value, reason = problem
+            rejections.append(Rejection(str(raw.path), row, line, name, short(value), reason))
+            continue
+        first_row_of_id[record["video_id"]] = row
+        if "file_name" in record:
+            first_row_of_file[record["file_name"]] = row
+        good.append(parsed)
+        rows.append((row, line))
+    frame = pd.DataFrame(good, columns=raw.header)
+    frame = _set_dtypes(frame)
+    frame["_row"] = np.array([r for r, _ in rows], dtype=np.int64)
+    frame["_line"] = np.array([ln for _, ln in rows], dtype=np.int64)
+    return frame, rejections
+
+
+def _set_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give parsed columns their proper dtypes (also for an empty frame)."""
+    for name in frame.columns:
+        if name in ("views",):
+            frame[name] = frame[name].astype(np.int64)
+        elif name in ("duration_s",) or name.startswith(TRUTH_PREFIX):
+            frame[name] = frame[name].astype(np.float64)
+        elif name in ("upload_date", "collected_at"):
+            frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
+        elif name == "channel_subscribers":
+            frame[name] = pd.array(frame[name].tolist(), dtype="Int64")
+        else:
+            frame[name] = frame[name].astype(object)
+    return frame
+
+
+def resolve_inside(root: Path, file_name: str) -> Path:
+    """The regular file that ``file_name`` names inside ``root``, or ``ValueProblem`` saying why not.
+
+    Refuses absolute paths, ``..``, backslashes, and symlinks that lead outside ``root``.
+    """
+    if "\\" in file_name:
+        raise ValueProblem(f"file_name {short(file_name)!r} uses backslashes; use '/' between folders")
+    pure = PurePosixPath(file_name)
+    if pure.is_absolute() or file_name.startswith("~") or re.match(r"^[A-Za-z]:", file_name):
+        raise ValueProblem(f"file_name {short(file_name)!r} is an absolute path; it must be relative to "
+                           f"the CSV's folder")
+    if ".." in pure.parts:
+        raise ValueProblem(f"file_name {short(file_name)!r} points outside the dataset folder ('..')")
+    root_real = Path(os.path.realpath(root))
+    target = Path(os.path.realpath(root_real / pure))
+    if not target.is_relative_to(root_real):
+        raise ValueProblem(f"file_name {short(file_name)!r} is a symlink that leads outside the dataset "
+                           f"folder (to {short(str(target))})")
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        raise ValueProblem(f"file_name {short(file_name)!r}: no such file") from None
+    except OSError as err:
+        raise ValueProblem(f"file_name {short(file_name)!r}: cannot be read ({err.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueProblem(f"file_name {short(file_name)!r} is not a regular file")
+    return target
+
+
+@dataclass
+class ImageCheck:
+    """Result of checking one row's image: facts and the path, or the reason it failed."""
+
+    path: Path | None
+    facts: ImageFacts | None
+    problem: str | None
+    column: str = "file_name"
+
+
+def check_image_file(root: Path, file_name: str) -> ImageCheck:
+    """Resolve ``file_name`` safely inside ``root`` and inspect the image completely."""
+    try:
+        path = resolve_inside(root, file_name)
+    except ValueProblem as err:
+        return ImageCheck(None, None, str(err))
+    try:
+        facts, _ = inspect_image(path.read_bytes(), path.name)
+    except ImageProblem as err:
+        return ImageCheck(path, None, f"image {short(file_name)!r}: {err}", column="image")
+    except OSError as err:
+        return ImageCheck(path, None, f"image {short(file_name)!r} cannot be read ({err})", column="image")
+    return ImageCheck(path, facts, None)
+
+
+def check_images(frame: pd.DataFrame, root: Path, csv_path: Path, workers: int | None = None,
+                 show_progress: bool = True) -> tuple[pd.DataFrame, list[Rejection], pd.DataFrame]:
+    """Check the image of every row; returns (rows with image facts, rejections, notes)."""
+    workers = workers or min(4, os.cpu_count() or 1)
+    names = frame["file_name"].tolist()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(progress(pool.map(lambda n: check_image_file(root, n), names), total=len(names),
+                                desc="checking images", disable=not show_progress or len(names) < 200))
+    rejections, notes, keep = [], [], []
+    for i, result in enumerate(results):
+        row, line = int(frame["_row"].iat[i]), int(frame["_line"].iat[i])
+        if result.problem:
+            rejections.append(Rejection(str(result.path or csv_path), row, line, result.column,
+                                        short(names[i]), result.problem))
+            continue
+        keep.append(i)
+        notes += [{"file": str(result.path), "row": row, "note": note} for note in result.facts.notes]
+    kept = frame.iloc[keep].reset_index(drop=True).copy()
+    facts = [results[i].facts for i in keep]
+    kept["image_width"] = np.array([f.width for f in facts], dtype=np.int64)
+    kept["image_height"] = np.array([f.height for f in facts], dtype=np.int64)
+    kept["image_format"] = pd.Series([f.format for f in facts], dtype=object)
+    kept["image_mode"] = pd.Series([f.mode for f in facts], dtype=object)
+    kept["image_sha256"] = pd.Series([f.sha256 for f in facts], dtype=object)
+    kept["image_phash"] = pd.Series([f.phash for f in facts], dtype=object)
+    return kept, rejections, pd.DataFrame(notes, columns=["file", "row", "note"])
+
+
+@dataclass
+class ValidationResult:
+    """A validated dataset: usable rows, refused rows and applied fixes."""
+
+    metadata: pd.DataFrame      # typed rows that passed, with image_* facts and _row/_line
+    rejections: pd.DataFrame    # file, row, line, column, value, reason
+    notes: pd.DataFrame         # file, row, note (conversions the importer/cache apply)
+    csv_path: Path
+
+    @property
+    def ok(self) -> bool:
+        """True when no row was refused."""
+        return self.rejections.empty
+
+    def summary(self) -> str:
+        """One line: how many rows passed and how many were refused."""
+        return (f"{self.csv_path}: {len(self.metadata):,} rows valid, {len(self.rejections):,} rejected, "
+                f"{len(self.notes):,} notes")
+
+
+def validate_dataset(folder: str | Path, extra_columns: str = "keep", check_image_files: bool = True,
+                     workers: int | None = None, show_progress: bool = True) -> ValidationResult:
+    """Validate a dataset folder in the layout (``metadata.csv`` + images) without changing it.
+
+    Parameters
+    ----------
+    folder : path
+        Folder holding ``metadata.csv``; every ``file_name`` is resolved relative to it.
+    extra_columns : {"keep", "error", "drop"}
+        Policy for columns outside the layout.
+    check_image_files : bool
+        Open and fully decode every image (the default), or only check the table.
+    workers : int, optional
+        Threads for image checks.
+    show_progress : bool
+        Print a progress bar for large datasets.
+
+    Raises
+    ------
+    DatasetError
+        The CSV cannot be read at all, or not a single row is valid.
+    """
+    folder = Path(folder)
+    csv_path = folder / METADATA_FILE
+    if not folder.is_dir():
+        raise DatasetError(f"{folder}: no such dataset folder")
+    raw = read_csv_rows(csv_path, extra_columns=extra_columns)
+    frame, rejections = parse_table(raw)
+    notes = pd.DataFrame(columns=["file", "row", "note"])
+    if check_image_files:
+        frame, image_rejections, notes = check_images(frame, folder, csv_path, workers, show_progress)
+        rejections += image_rejections
+    table = rejections_frame(rejections).sort_values(["row", "column"], kind="stable").reset_index(drop=True)
+    if frame.empty:
+        first = f"; first problem: row {table['row'].iat[0]}: {table['reason'].iat[0]}" if len(table) else ""
+        raise DatasetError(f"{csv_path}: no valid rows ({len(table):,} rejected{first})")
+    return ValidationResult(metadata=frame, rejections=table, notes=notes, csv_path=csv_path)
+
+
+__all__ = ["ValidationResult", "validate_dataset", "parse_table", "resolve_inside", "check_image_file",
+           "parse_count", "parse_date", "parse_seconds", "ValueProblem", "OPTIONAL_COLUMNS"]

@@ -1,0 +1,161 @@
+"""Image embeddings from encoders that never saw a view count.
+
+The feature analysis must not be circular: if the encoder had learned from views, its
+features would go with views by construction. The default encoder is a small convolutional
+autoencoder trained in the chapter on thumbnails alone (reconstruction loss, no labels).
+Readers with a CLIP checkpoint on disk can use it instead through ``open_clip``
+(``clip_embed``); nothing is ever downloaded.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..progress import progress
+
+
+def to_tensor(images: np.ndarray) -> torch.Tensor:
+    """uint8 (N, H, W, 3) images to float (N, 3, H, W) in [0, 1]."""
+    return torch.as_tensor(np.asarray(images)).permute(0, 3, 1, 2).float().div_(255.0)
+
+
+class ConvAutoencoder(nn.Module):
+    """Three stride-2 convolutions down to an ``embed_dim`` vector, and back up.
+
+    Parameters
+    ----------
+    height, width : int
+        Image size.
+    embed_dim : int
+        Size of the embedding (the bottleneck).
+    width_mult : int
+        Channels of the first convolution (doubled at each level).
+    """
+
+    def __init__(self, height: int, width: int, embed_dim: int = 64, width_mult: int = 32) -> None:
+        super().__init__()
+        c = width_mult
+        self.size = (height, width)
+        self.encoder_conv = nn.Sequential(
+            nn.Conv2d(3, c, 3, 2, 1), nn.GELU(),
+            nn.Conv2d(c, 2 * c, 3, 2, 1), nn.GELU(),
+            nn.Conv2d(2 * c, 4 * c, 3, 2, 1), nn.GELU(),
+        )
+        with torch.no_grad():
+            self.grid = tuple(self.encoder_conv(torch.zeros(1, 3, height, width)).shape[1:])
+        flat = int(np.prod(self.grid))
+        self.to_embedding = nn.Linear(flat, embed_dim)
+        self.from_embedding = nn.Linear(embed_dim, flat)
+        self.decoder_conv = nn.Sequential(
+            nn.ConvTranspose2d(4 * c, 2 * c, 4, 2, 1), nn.GELU(),
+            nn.ConvTranspose2d(2 * c, c, 4, 2, 1), nn.GELU(),
+            nn.ConvTranspose2d(c, 3, 4, 2, 1),
+        )
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Images (N, 3, H, W) in [0, 1] to embeddings (N, embed_dim)."""
+        return self.to_embedding(self.encoder_conv(x * 2 - 1).flatten(1))
+
+    def decode(self, e: torch.Tensor) -> torch.Tensor:
+        """Embeddings back to images in [0, 1] (resized to the input size)."""
+        h = self.decoder_conv(self.from_embedding(e).view(-1, *self.grid))
+        return torch.sigmoid(F.interpolate(h, size=self.size, mode="bilinear", align_corners=False))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decode(self.encode(x))
+
+
+def train_autoencoder(images: np.ndarray, embed_dim: int = 64, epochs: int = 5, batch_size: int = 128,
+                      lr: float = 2e-3, width_mult: int = 32, seed: int = 0,
+                      show_progress: bool = True) -> tuple[ConvAutoencoder, list[float]]:
+    """Train the autoencoder on uint8 images (N, H, W, 3) without any label.
+
+    Returns the model (in eval mode) and the per-epoch mean reconstruction MSE.
+    """
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    n, h, w, _ = images.shape
+    model = ConvAutoencoder(h, w, embed_dim, width_mult)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    data = to_tensor(images)
+    history = []
+    for _ in progress(range(epochs), desc="autoencoder epochs", disable=not show_progress):
+        perm = torch.randperm(n, generator=gen)
+        total = 0.0
+        for start in range(0, n, batch_size):
+            xb = data[perm[start:start + batch_size]]
+            loss = F.mse_loss(model(xb), xb)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * len(xb)
+        history.append(total / n)
+    return model.eval(), history
+
+
+@torch.no_grad()
+def embed_images(model: ConvAutoencoder, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """Embeddings (N, embed_dim) float32 of uint8 images, in batches (works on a memmap)."""
+    out = [model.encode(to_tensor(images[s:s + batch_size])).numpy() for s in range(0, len(images), batch_size)]
+    return np.concatenate(out).astype(np.float32)
+
+
+def open_clip_available() -> bool:
+    """True when the optional ``open_clip`` package is installed."""
+    try:
+        import open_clip  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@torch.no_grad()
+def clip_embed(images: np.ndarray, model_name: str, checkpoint: str | Path, batch_size: int = 64,
+               model_config: dict | None = None) -> np.ndarray:
+    """Image embeddings from an open_clip model whose weights are a LOCAL checkpoint file.
+
+    Parameters
+    ----------
+    images : np.ndarray
+        uint8 (N, H, W, 3) thumbnails.
+    model_name : str
+        open_clip architecture name (e.g. "ViT-B-32"), or the name of ``model_config``.
+    checkpoint : path
+        A state-dict file on disk. Nothing is downloaded: a missing file is an error.
+    model_config : dict, optional
+        An architecture config to register under ``model_name`` first (used by the tests
+        with a tiny random model).
+
+    Returns
+    -------
+    np.ndarray
+        (N, embed_dim) float32 embeddings, L2-normalised as CLIP's are.
+    """
+    if not open_clip_available():
+        raise ImportError("clip_embed needs open_clip: pip install open-clip-torch (or thumbnail_lab[clip])")
+    import open_clip
+    from open_clip.factory import _MODEL_CONFIGS
+
+    checkpoint = Path(checkpoint).expanduser()
+    if not checkpoint.is_file():
+        raise FileNotFoundError(f"CLIP checkpoint {checkpoint} does not exist (weights are never downloaded)")
+    if model_config is not None:
+        _MODEL_CONFIGS[model_name] = json.loads(json.dumps(model_config))
+    model = open_clip.create_model(model_name, device="cpu")
+    open_clip.load_checkpoint(model, str(checkpoint))       # strict: a mismatched file fails loudly
+    model.eval()
+    size = model.visual.image_size
+    size = size if isinstance(size, (tuple, list)) else (size, size)
+    mean = torch.tensor(getattr(model.visual, "image_mean", None) or open_clip.OPENAI_DATASET_MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(getattr(model.visual, "image_std", None) or open_clip.OPENAI_DATASET_STD).view(1, 3, 1, 1)
+    out = []
+    for s in range(0, len(images), batch_size):
+        x = F.interpolate(to_tensor(images[s:s + batch_size]), size=tuple(size), mode="bicubic", align_corners=False)
+        emb = model.encode_image((x.clamp(0, 1) - mean) / std)
+        out.append(F.normalize(emb, dim=-1).numpy())
+    return np.concatenate(out).astype(np.float32)
