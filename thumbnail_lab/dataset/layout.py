@@ -107,6 +107,24 @@ class RawTable:
         return frame
 
 
+def format_csv(header: Iterable[str], rows: Iterable[Iterable[object]], newline: str = "\n") -> str:
+    """CSV text with every field that needs it quoted, including fields holding a lone ``\r``.
+
+    Python's ``csv.writer`` only quotes the characters of its own line terminator, so with
+    ``"\n"`` it writes a title containing ``"\r"`` unquoted, and every reader then splits
+    the row there. This writer quotes a field containing ``,``, ``"``, ``\r`` or ``\n``.
+    """
+    def cell(value: object) -> str:
+        text = "" if value is None else str(value)
+        if any(ch in text for ch in ',"\r\n'):
+            return '"' + text.replace('"', '""') + '"'
+        return text
+
+    lines = [",".join(cell(v) for v in header)]
+    lines += [",".join(cell(v) for v in row) for row in rows]
+    return newline.join(lines) + newline
+
+
 def decode_csv_bytes(data: bytes, path: Path) -> str:
     """Decode CSV bytes as UTF-8 (a leading BOM is accepted and removed)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -42,9 +42,9 @@ class ConvAutoencoder(nn.Module):
         c = width_mult
         self.size = (height, width)
         self.encoder_conv = nn.Sequential(
-            nn.Conv2d(3, c, 3, 2, 1), nn.GELU(),
-            nn.Conv2d(c, 2 * c, 3, 2, 1), nn.GELU(),
-            nn.Conv2d(2 * c, 4 * c, 3, 2, 1), nn.GELU(),
+            nn.Conv2d(3, c, 3, 2, 1), nn.ReLU(),
+            nn.Conv2d(c, 2 * c, 3, 2, 1), nn.ReLU(),
+            nn.Conv2d(2 * c, 4 * c, 3, 2, 1), nn.ReLU(),
         )
         with torch.no_grad():
             self.grid = tuple(self.encoder_conv(torch.zeros(1, 3, height, width)).shape[1:])
@@ -52,8 +52,8 @@ class ConvAutoencoder(nn.Module):
         self.to_embedding = nn.Linear(flat, embed_dim)
         self.from_embedding = nn.Linear(embed_dim, flat)
         self.decoder_conv = nn.Sequential(
-            nn.ConvTranspose2d(4 * c, 2 * c, 4, 2, 1), nn.GELU(),
-            nn.ConvTranspose2d(2 * c, c, 4, 2, 1), nn.GELU(),
+            nn.ConvTranspose2d(4 * c, 2 * c, 4, 2, 1), nn.ReLU(),
+            nn.ConvTranspose2d(2 * c, c, 4, 2, 1), nn.ReLU(),
             nn.ConvTranspose2d(c, 3, 4, 2, 1),
         )
 

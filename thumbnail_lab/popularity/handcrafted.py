@@ -94,3 +94,10 @@ def robust_ols(features: pd.DataFrame, y: np.ndarray, train: np.ndarray):
     X = sm.add_constant(standardise(features, train), has_constant="add")
     fit = sm.OLS(np.asarray(y, float)[train], X[train]).fit(cov_type="HC3")
     return np.asarray(fit.predict(X)), fit
+
+
+def coefficient_table(fit) -> pd.DataFrame:
+    """The coefficient block of a statsmodels summary as a DataFrame (robust SE, z, p, 95 % CI)."""
+    ci = fit.conf_int()
+    return pd.DataFrame({"coef (per sd)": fit.params, "robust SE (HC3)": fit.bse, "z": fit.tvalues,
+                         "p": fit.pvalues, "CI low": ci[0], "CI high": ci[1]}).round(4)

@@ -50,6 +50,7 @@ class StudyData:
     def __post_init__(self) -> None:
         if len(self.metadata) != len(self.images):
             raise ValueError(f"metadata has {len(self.metadata)} rows but there are {len(self.images)} images")
+        self.images = np.array(self.images, dtype=np.uint8)  # a writable in-memory copy of the memmap
         if self.features is None:
             self.features = handcrafted.image_features(self.images)
 
@@ -106,9 +107,10 @@ def evaluate(predictions: Mapping[str, Predictions], targets: Targets, masks: Ma
     return pd.DataFrame(out)
 
 
-def run_splits(data: StudyData, splits=SPLITS, extra: Callable[[str, Targets, dict], dict] | None = None,
+def run_splits(data: StudyData, splits=SPLITS, extra: Callable[..., dict] | None = None,
                n_boot: int = 200, seed: int = 0) -> tuple[pd.DataFrame, dict]:
-    """Fit the cheap models (and ``extra(split, targets, masks)``'s) on each split and score them.
+    """Fit the cheap models (and ``extra(split, targets, masks, cheap_predictions)``'s) on each
+    split and score them.
 
     Returns the long results table and ``{split: {model: Predictions}}``.
     """
@@ -117,7 +119,7 @@ def run_splits(data: StudyData, splits=SPLITS, extra: Callable[[str, Targets, di
         masks, targets = split_setup(data, split)
         preds = cheap_models(data, targets, masks["train"])
         if extra is not None:
-            preds.update(extra(split, targets, masks))
+            preds.update(extra(split, targets, masks, dict(preds)))
         all_preds[split] = preds
         tables.append(evaluate(preds, targets, masks, split, n_boot=n_boot, seed=seed))
     return pd.concat(tables, ignore_index=True), all_preds
@@ -155,3 +157,187 @@ def split_comparison(table: pd.DataFrame, metric: str = "spearman", target: str 
     sub = sub.assign(cell=[metrics.format_ci(v, lo, hi) for v, lo, hi in zip(sub["value"], sub["low"], sub["high"])])
     return sub.pivot_table(index=["input", "model"], columns="split", values="cell", aggfunc="first",
                            sort=False).rename_axis(columns=None)
+
+
+@dataclass(frozen=True)
+class ImageModelSettings:
+    """Sizes and schedule of the two image regressors (the chapter's parameters)."""
+
+    epochs_cnn: int = 12
+    epochs_vit: int = 12
+    batch_size: int = 128
+    lr_cnn: float = 3e-3
+    lr_vit: float = 1e-3
+    cnn_width: int = 16
+    vit_dim: int = 64
+    vit_depth: int = 3
+    vit_heads: int = 4
+    vit_patch: int = 4
+    seed: int = 0
+
+
+def train_image_models(data: StudyData, targets: Targets, masks: Mapping[str, np.ndarray],
+                       settings: ImageModelSettings, which=("small CNN", "small ViT"), desc: str = ""):
+    """Train the CNN and ViT on both regression targets at once (two outputs).
+
+    Returns ``({model: Predictions}, {model: image_models.Regressor})``.
+    """
+    import torch
+
+    from . import image_models
+
+    y = np.column_stack([targets.log_views, targets.channel_relative])
+    train, val = np.flatnonzero(masks["train"]), np.flatnonzero(masks["val"])
+    preds, regressors = {}, {}
+    for name in which:
+        torch.manual_seed(settings.seed)
+        if name == "small CNN":
+            model = image_models.SmallCNN(2, width=settings.cnn_width)
+            epochs, lr = settings.epochs_cnn, settings.lr_cnn
+        else:
+            model = image_models.SmallViT(data.images.shape[1:3], 2, patch=settings.vit_patch, dim=settings.vit_dim,
+                                          depth=settings.vit_depth, heads=settings.vit_heads)
+            epochs, lr = settings.epochs_vit, settings.lr_vit
+        reg = image_models.train_regressor(model, data.images, y, train, val, epochs=epochs,
+                                           batch_size=settings.batch_size, lr=lr, seed=settings.seed,
+                                           desc=f"{name} {desc}".strip())
+        out = reg.predict(data.images)
+        preds[name] = {"log_views": out[:, 0], "channel_relative": out[:, 1]}
+        regressors[name] = reg
+    return preds, regressors
+
+
+def fusion_models(preds: Mapping[str, Predictions], targets: Targets, masks: Mapping[str, np.ndarray],
+                  image: str = "small CNN", title: str = "MiniLM + ridge"):
+    """Late fusion (weight chosen on validation rows) and a learned head (fitted on validation rows).
+
+    Returns ``({model: Predictions}, validation sweep table, test sweep table)``.
+    """
+    from . import fusion
+
+    out: dict[str, Predictions] = {}
+    sweeps = {}
+    for part in ("val", "test"):
+        sweeps[part] = fusion.sweep(preds[image]["log_views"], preds[title]["log_views"], targets,
+                                    masks[part], masks["train"])
+    w = fusion.best_weight(sweeps["val"])
+    for target in REGRESSION_TARGETS:
+        img, tit = preds[image][target], preds[title][target]
+        out.setdefault("late fusion (CNN + MiniLM)", {})[target] = w * img + (1 - w) * tit
+        head_pred, _ = fusion.learned_head(np.column_stack([img, tit]), targets.get(target), masks["val"])
+        out.setdefault("learned fusion head", {})[target] = head_pred
+    return out, sweeps, w
+
+
+def null_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per content-only model, split, target and metric: the estimate, its interval, and whether
+    the interval contains the chance level (what a model must show in the null world)."""
+    out = table.copy()
+    out["chance"] = [metrics.chance_level(t, m) for t, m in zip(out["target"], out["metric"])]
+    out = out[out["metric"] != "mae"]
+    out["interval covers chance"] = (out["low"] <= out["chance"]) & (out["chance"] <= out["high"])
+    return out[["split", "model", "target", "metric", "value", "low", "high", "chance",
+                "interval covers chance"]].reset_index(drop=True)
+
+
+def cam_panel(data: StudyData, targets: Targets, regressor, top: np.ndarray, bottom: np.ndarray):
+    """Images, Grad-CAM maps and titles for the highest (evidence up) and lowest (evidence down) rows."""
+    from . import explain, image_models
+
+    layer = regressor.model.features
+    maps = np.concatenate([
+        explain.grad_cam(regressor.model, image_models.to_tensor(data.images[top]), layer, 0, +1.0),
+        explain.grad_cam(regressor.model, image_models.to_tensor(data.images[bottom]), layer, 0, -1.0)])
+    rows = np.concatenate([top, bottom])
+    pred = regressor.predict(data.images[rows])[:, 0]
+    titles = [f"{p:.2f} / {t:.2f}" for p, t in zip(pred, targets.log_views[rows])]
+    return data.images[rows], maps, titles
+
+
+def rollout_panel(data: StudyData, targets: Targets, regressor, rows: np.ndarray):
+    """Images, ViT attention-rollout maps and titles for ``rows``."""
+    from . import explain, image_models
+
+    maps = explain.attention_rollout(regressor.model, image_models.to_tensor(data.images[rows]))
+    pred = regressor.predict(data.images[rows])[:, 0]
+    titles = [f"{p:.2f} / {t:.2f}" for p, t in zip(pred, targets.log_views[rows])]
+    return data.images[rows], maps, titles
+
+
+def title_attributions(data: StudyData, targets: Targets, train: np.ndarray, rows: np.ndarray):
+    """(title, predicted log views, leave-one-word-out attributions) for ``rows`` with MiniLM + ridge."""
+    _, ridge = text_models.embedding_ridge(data.title_embeddings, targets.log_views, train)
+    predict = lambda titles: ridge.predict(text_models.encode(titles))  # noqa: E731
+    titles = [data.titles[i] for i in rows]
+    return [(t, float(predict([t])[0]), text_models.leave_one_word_out(t, predict)) for t in titles]
+
+
+def recovered_table(data: StudyData, targets: Targets, predictions: Mapping[str, Predictions],
+                    planted: Mapping[str, float], rows: np.ndarray,
+                    models=("small CNN", "small ViT", "handcrafted (OLS)", "oracle (content)")) -> pd.DataFrame:
+    """Implied vs planted element effects for the image models, the content oracle and the raw views."""
+    from . import explain
+
+    preds = {m: predictions[m]["log_views"] for m in models if m in predictions}
+    preds["observed views"] = targets.log_views
+    return explain.recovered_vs_planted(preds, data.metadata, planted, rows)
+
+
+def recovery_slopes(table: pd.DataFrame) -> pd.DataFrame:
+    """Per model: slope of implied on planted effects (1 = unbiased) and their correlation."""
+    out = []
+    for model, t in table.groupby("model", sort=False):
+        slope = np.polyfit(t["planted"], t["effect"], 1)[0]
+        out.append({"model": model, "slope": slope, "correlation": np.corrcoef(t["planted"], t["effect"])[0, 1]})
+    return pd.DataFrame(out).set_index("model")
+
+
+def score_generated(regressor, data: StudyData, rows: np.ndarray,
+                    sources=(("GAN (chapter 02)", "02_gan"), ("diffusion (chapter 03)", "03_diffusion"))):
+    """Predicted log views of real test thumbnails and of each chapter's ``samples.npy`` that exists.
+
+    Returns ``({name: scores}, [names of missing sample files])``.
+    """
+    from ..paths import artifacts_root
+    from .image_models import load_generated_samples
+
+    h, w = data.images.shape[1:3]
+    scores = {"real test thumbnails": regressor.predict(data.images[rows])[:, 0]}
+    missing = []
+    for name, chapter in sources:
+        path = artifacts_root() / "chapters" / chapter / "samples.npy"
+        if path.exists():
+            scores[name] = regressor.predict(load_generated_samples(path, h, w))[:, 0]
+        else:
+            missing.append(name)
+    return scores, missing
+
+
+def clip_model(data: StudyData, targets: Targets, masks: Mapping[str, np.ndarray], model_name: str,
+               checkpoint: str, n_boot: int, seed: int) -> pd.DataFrame | None:
+    """CLIP image embeddings + ridge on the random split, when a local checkpoint is given."""
+    if not checkpoint:
+        return None
+    from . import clip
+
+    ok, why = clip.available()
+    if not ok:
+        print(why)
+        return None
+    emb = clip.image_embeddings(data.images, clip.load(model_name, checkpoint))
+    preds = {"CLIP + ridge": {t: text_models.embedding_ridge(emb, targets.get(t), masks["train"])[0]
+                              for t in REGRESSION_TARGETS}}
+    return wide_table(evaluate(preds, targets, masks, "random", n_boot, seed), "random", "log_views")
+
+
+def results_summary(table: pd.DataFrame, null: pd.DataFrame, fusion_weight: Mapping[str, float]) -> dict:
+    """The chapter's key numbers as plain, rounded JSON (rounding keeps the file stable)."""
+    rnd = lambda x: None if x is None or not np.isfinite(x) else round(float(x), 6)  # noqa: E731
+    rows = {}
+    for r in table.itertuples():
+        key = f"{r.split}/{r.target}/{r.model}/{r.metric}"
+        rows[key] = {"value": rnd(r.value), "low": rnd(r.low), "high": rnd(r.high),
+                     "fraction_of_oracle": rnd(getattr(r, "fraction_of_oracle", float("nan")))}
+    return {"metrics": rows,
+            "null_intervals_covering_chance": rnd(null["interval covers chance"].mean()) if len(null) else None,
+            "fusion_weight": {k: rnd(v) for k, v in fusion_weight.items()}}

@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import RidgeCV
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import make_pipeline, make_union
 
 from ..atomic import atomic_path
 
@@ -25,13 +25,19 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 
 
 def tfidf_ridge(titles: Sequence[str], y: np.ndarray, train: np.ndarray):
-    """Fit TF-IDF (words and word pairs) + ridge (alpha by efficient LOO-CV) on training titles.
+    """Fit TF-IDF + ridge (alpha by efficient leave-one-out CV) on training titles.
+
+    Two vocabularies side by side: lower-cased words and word pairs (what a title is about),
+    and case-kept character 1-3-grams inside word boundaries, which see what word tokens drop:
+    digits, an all-caps word, '?', emoji and length.
 
     Returns (predictions for every row, fitted pipeline).
     """
     titles = np.asarray(titles, dtype=object)
-    pipe = make_pipeline(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-                         RidgeCV(alphas=ALPHAS))
+    vectors = make_union(TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+                         TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), lowercase=False, min_df=3,
+                                         sublinear_tf=True))
+    pipe = make_pipeline(vectors, RidgeCV(alphas=ALPHAS))
     pipe.fit(titles[train], np.asarray(y, float)[train])
     return pipe.predict(titles), pipe
 

@@ -585,4 +585,3 @@ def draw_decoration(img: Image.Image, d: ImageDraw.ImageDraw, rng: random.Random
         d.rectangle((0, y, W, y + 8), fill=hsv(rng.random(), 0.3, 0.15))
 
 
-HEADLINE_FONT_CHOICES = HEADLINE_FONTS

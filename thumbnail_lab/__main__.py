@@ -1,0 +1,139 @@
+"""Command line: ``python -m thumbnail_lab {thumbworld,import,collect,validate} ...``.
+
+Each command fills (or checks) a dataset folder in the ``metadata.csv`` + ``images/`` layout;
+``data/README.md`` documents them. Errors in the input stop with one sentence naming the
+file and row and exit status 2; ``import --strict`` and ``validate`` exit 1 when rows were refused.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+
+def _thumbworld(args: argparse.Namespace) -> int:
+    from .dataset.prepare import thumbworld_name
+    from .paths import data_root
+    from .thumbworld import generate_thumbworld
+
+    out = Path(args.out) if args.out else data_root() / thumbworld_name(args.scenario, args.n_videos, args.seed)
+    generate_thumbworld(out, args.n_videos, scenario=args.scenario, seed=args.seed, workers=args.workers,
+                        show_progress=not args.quiet)
+    print(f"ThumbWorld ({args.scenario}, {args.n_videos:,} videos, seed {args.seed}) written to {out}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from .dataset.importer import import_dataset
+
+    result = import_dataset(args.source, args.dest, csv_path=args.csv, name=args.name,
+                            extra_columns=args.extra_columns, overwrite=args.overwrite, show_progress=not args.quiet)
+    print(result.summary())
+    _print_rejections(result.rejections)
+    return 1 if args.strict and len(result.rejections) else 0
+
+
+def _collect(args: argparse.Namespace) -> int:
+    from .dataset.collect import DEFAULT_THUMBNAIL_BASE, RetryPolicy, collect
+    from .paths import data_root
+
+    out = Path(args.out) if args.out else data_root() / args.name
+    retry = RetryPolicy(retries=args.retries, timeout_s=args.timeout)
+    report = collect(out, queries=args.query, channels=args.channel, ids_csv=args.ids_csv, video_ids=args.video_id,
+                     max_per_query=args.max_per_query, max_per_channel=args.max_per_channel, workers=args.workers,
+                     retry=retry, collected_at=args.collected_at,
+                     thumbnail_base=args.thumbnail_base or DEFAULT_THUMBNAIL_BASE, show_progress=not args.quiet)
+    print(report.summary())
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .dataset.validate import validate_dataset
+
+    result = validate_dataset(args.folder, extra_columns=args.extra_columns, show_progress=not args.quiet)
+    print(result.summary())
+    _print_rejections(result.rejections)
+    for note in result.notes.itertuples():
+        print(f"  note: {note.file} (row {note.row}): {note.note}")
+    return 1 if len(result.rejections) else 0
+
+
+def _print_rejections(table, limit: int = 20) -> None:
+    """The first rejections, one line each."""
+    for item in table.head(limit).itertuples():
+        print(f"  rejected: {item.file} row {item.row}: {item.reason}")
+    if len(table) > limit:
+        print(f"  ... and {len(table) - limit:,} more (see rejections.csv)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = argparse.ArgumentParser(prog="python -m thumbnail_lab",
+                                     description="Fill or check a thumbnail dataset (metadata.csv + images/).")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    tw = commands.add_parser("thumbworld", help="simulate a ThumbWorld dataset with known truth")
+    tw.add_argument("--scenario", default="default", help="default | null | single_channel")
+    tw.add_argument("--n-videos", type=int, default=4000)
+    tw.add_argument("--seed", type=int, default=0)
+    tw.add_argument("--out", help="folder to write (default: data/thumbworld-<scenario>-n<N>-s<seed>)")
+    tw.add_argument("--workers", type=int, default=None)
+    tw.add_argument("--quiet", action="store_true")
+    tw.set_defaults(run=_thumbworld)
+
+    imp = commands.add_parser("import", help="validate a folder of images + a CSV into a new dataset")
+    imp.add_argument("source", help="folder holding the images (and by default the CSV)")
+    imp.add_argument("--csv", help="metadata CSV (default: SOURCE/metadata.csv or the only CSV in SOURCE)")
+    imp.add_argument("--name", help="dataset name under data/ (default: the source folder's name)")
+    imp.add_argument("--dest", help="exact destination folder (overrides --name)")
+    imp.add_argument("--extra-columns", choices=["error", "keep", "drop"], default="error",
+                     help="columns outside the layout: refuse (default), carry over, or leave out")
+    imp.add_argument("--overwrite", action="store_true", help="replace an existing dataset at the destination")
+    imp.add_argument("--strict", action="store_true", help="exit with status 1 if any row was rejected")
+    imp.add_argument("--quiet", action="store_true")
+    imp.set_defaults(run=_import)
+
+    col = commands.add_parser("collect", help="collect thumbnails and metadata from YouTube (yt-dlp + i.ytimg.com)")
+    col.add_argument("--name", default="collected", help="dataset name under data/ (default: collected)")
+    col.add_argument("--out", help="exact destination folder (overrides --name); re-use it to resume")
+    col.add_argument("--query", action="append", default=[], help="a YouTube search (repeatable)")
+    col.add_argument("--channel", action="append", default=[], help="a channel URL on youtube.com (repeatable)")
+    col.add_argument("--ids-csv", help="CSV with a video_id column, e.g. a YouTube-8M sample")
+    col.add_argument("--video-id", action="append", default=[], help="a video id (repeatable)")
+    col.add_argument("--max-per-query", type=int, default=50)
+    col.add_argument("--max-per-channel", type=int, default=500)
+    col.add_argument("--workers", type=int, default=8)
+    col.add_argument("--retries", type=int, default=5)
+    col.add_argument("--timeout", type=float, default=20.0, help="seconds per request")
+    col.add_argument("--collected-at", help="collection date written in every row (default: today, UTC)")
+    col.add_argument("--thumbnail-base", help=argparse.SUPPRESS)  # tests point it at a local server
+    col.add_argument("--quiet", action="store_true")
+    col.set_defaults(run=_collect)
+
+    val = commands.add_parser("validate", help="check a dataset folder without changing it")
+    val.add_argument("folder")
+    val.add_argument("--extra-columns", choices=["error", "keep", "drop"], default="keep")
+    val.add_argument("--quiet", action="store_true")
+    val.set_defaults(run=_validate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; returns the exit status."""
+    from .dataset.collect import CollectError
+    from .dataset.layout import DatasetError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (DatasetError, CollectError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # collect resumes from its journal; say so rather than print a traceback
+        print("interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

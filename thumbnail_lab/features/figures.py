@@ -1,0 +1,111 @@
+"""The chapter's figures, drawn from analysis results (the chapter calls one function per figure)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from ..plotting import FULL_WIDTH, image_grid
+from .pipeline import FeatureAnalysis
+
+
+def load_thumbnails(paths: Sequence[Path], width: int = 160, height: int = 90) -> np.ndarray:
+    """Read a few thumbnails from disk at display size (uint8, N x H x W x 3)."""
+    return np.stack([np.asarray(Image.open(p).convert("RGB").resize((width, height), Image.BILINEAR)) for p in paths])
+
+
+def feature_grid(paths: Sequence[Path], members: np.ndarray, table: pd.DataFrame, n_top: int = 11,
+                 title: str = "") -> plt.Figure:
+    """One row per feature: its ``n_top`` highest-activating thumbnails (the first is the held-out one)."""
+    rows = members[:, :n_top]
+    images = load_thumbnails([paths[i] for i in rows.ravel()])
+    titles = []
+    for r, (_, feat) in enumerate(table.iterrows()):
+        label = f"#{feat['feature']} ×{feat['magnitude']:.2f}"
+        titles += [label + (f" {feat['dominant_element']}" if "dominant_element" in feat else "")] + [""] * (n_top - 1)
+    return image_grid(images, ncols=n_top, titles=titles, suptitle=title)
+
+
+def random_groups_figure(analysis: FeatureAnalysis, label: str = "feature groups") -> plt.Figure:
+    """Histogram of feature-group medians and random-group medians (log10 views), KS in the title."""
+    fig, ax = plt.subplots(figsize=(FULL_WIDTH, 3.6))
+    a = np.log10(analysis.table["group_stat"])
+    b = np.log10(analysis.random_stats)
+    bins = np.linspace(min(a.min(), b.min()), max(a.max(), b.max()), 40)
+    ax.hist(b, bins=bins, alpha=0.6, label=f"random groups (n={len(b)})", density=True)
+    ax.hist(a, bins=bins, alpha=0.6, label=f"{label} (n={len(a)})", density=True)
+    ax.axvline(np.log10(analysis.dataset_median), color="k", ls="--", lw=1, label="dataset median")
+    ax.set(xlabel=f"log10 {analysis.params.statistic} views of a group", ylabel="density",
+           title=f"KS D = {analysis.ks.statistic:.3f}, p = {analysis.ks.pvalue:.2g}")
+    ax.legend()
+    return fig
+
+
+def held_out_figure(analysis: FeatureAnalysis) -> plt.Figure:
+    """Simulated null medians of random groups with the held-out HHM and LHM marked."""
+    h = analysis.held_out
+    fig, ax = plt.subplots(figsize=(FULL_WIDTH, 3.6))
+    null = np.log10(analysis.null_high)
+    ax.hist(null, bins=80, density=True, color="0.6", label=f"{h.n_sim:,} random groups of {h.n_high}")
+    ax.axvline(np.log10(h.high_held_out_median), color="C2", lw=2,
+               label=f"held-out, high-view features (HHM): P(random ≥ HHM) = {h.p_random_ge_high:.2g}")
+    ax.axvline(np.log10(h.low_held_out_median), color="C3", lw=2,
+               label=f"held-out, low-view features (LHM): P(random ≤ LHM) = {h.p_random_le_low:.2g}")
+    ax.set(xlabel=f"log10 {analysis.params.statistic} views", ylabel="density")
+    ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def magnitude_figure(high: pd.DataFrame, low: pd.DataFrame, dataset_median: float) -> plt.Figure:
+    """Each high/low feature's group median over the dataset median, with bootstrap intervals (log scale)."""
+    fig, ax = plt.subplots(figsize=(FULL_WIDTH, 3.8))
+    both = pd.concat([high.assign(kind="high"), low.iloc[::-1].assign(kind="low")], ignore_index=True)
+    x = np.arange(len(both))
+    colors = np.where(both["kind"] == "high", "C2", "C3")
+    err = np.vstack([both["magnitude"] - both["ci_low"] / dataset_median, both["ci_high"] / dataset_median - both["magnitude"]])
+    ax.bar(x, both["magnitude"] - 1, bottom=1, color=colors)
+    ax.errorbar(x, both["magnitude"], yerr=err, fmt="none", ecolor="k", lw=0.8, capsize=2)
+    ax.axhline(1, color="k", lw=1)
+    ax.set_yscale("log")
+    ax.set_xticks(x, [str(f) for f in both["feature"]], rotation=90, fontsize=7)
+    ax.set(xlabel="feature (high-view left, low-view right)", ylabel="group median / dataset median")
+    return fig
+
+
+def adjustment_figure(raw: FeatureAnalysis, adjusted: FeatureAnalysis, names: pd.Series | None = None) -> plt.Figure:
+    """Raw vs adjusted magnitude of every feature, high/low status by colour, changed ones labelled."""
+    a = raw.table.set_index("feature")
+    b = adjusted.table.set_index("feature").loc[a.index]
+    fig, ax = plt.subplots(figsize=(FULL_WIDTH * 0.7, 4.4))
+    for status, color in (("middle", "0.7"), ("high", "C2"), ("low", "C3")):
+        m = a["status"] == status
+        ax.scatter(a.loc[m, "magnitude"], b.loc[m, "magnitude"], s=14, color=color, label=f"{status} on raw views")
+    changed = a.index[(a["status"] != b["status"]) & (a["status"] != "middle")]
+    for f in changed:
+        ax.annotate(f"#{f}" + (f" {names[f]}" if names is not None and f in names else ""),
+                    (a.loc[f, "magnitude"], b.loc[f, "magnitude"]), fontsize=7)
+    lim = [min(a["magnitude"].min(), b["magnitude"].min()) * 0.9, max(a["magnitude"].max(), b["magnitude"].max()) * 1.1]
+    ax.plot(lim, lim, "k--", lw=0.8)
+    ax.set(xscale="log", yscale="log", xlabel="magnitude on raw views", ylabel="magnitude on adjusted views")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def calibration_figure(pvalues: dict[str, np.ndarray], alpha: float) -> plt.Figure:
+    """Sorted p-values against uniform quantiles (QQ), one line per analysis, with the nominal level."""
+    fig, axes = plt.subplots(1, 2, figsize=(FULL_WIDTH, 3.8))
+    for name, p in pvalues.items():
+        p = np.sort(np.asarray(p))
+        q = (np.arange(1, p.size + 1) - 0.5) / p.size
+        axes[0].plot(q, p, marker=".", ms=3, lw=1, label=f"{name} ({(p < alpha).mean():.0%} < α)")
+        axes[1].hist(p, bins=np.linspace(0, 1, 21), histtype="step", lw=1.5, density=True, label=name)
+    axes[0].plot([0, 1], [0, 1], "k--", lw=0.8, label="uniform (calibrated)")
+    axes[0].set(xlabel="uniform quantile", ylabel="feature p-value (sorted)", title="QQ plot")
+    axes[1].axhline(1, color="k", ls="--", lw=0.8)
+    axes[1].set(xlabel="feature p-value", ylabel="density", title=f"histogram (nominal α = {alpha})")
+    axes[0].legend(fontsize=8)
+    return fig

@@ -1,0 +1,58 @@
+"""Scoring a set of generated thumbnails against the training thumbnails, all in one place.
+
+Both chapters call :func:`score_samples`, so the GAN, its ablation and the diffusion model
+are measured with the same extractor, the same reference features and the same sample sizes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .feature_extractor import FeatureExtractor, embed_images, predict_labels
+from .metrics import (diversity, element_coverage, frechet_distance, kernel_inception_distance,
+                      precision_recall)
+
+
+@dataclass
+class Reference:
+    """Features, element probabilities and diversity of the real thumbnails that samples are compared with."""
+
+    features: np.ndarray
+    probabilities: np.ndarray
+    diversity: float
+
+    @property
+    def frequencies(self) -> np.ndarray:
+        return (self.probabilities > 0.5).mean(0)
+
+
+def reference_from(extractor: FeatureExtractor, images: np.ndarray) -> Reference:
+    """Embed and label real thumbnails once, for every later comparison."""
+    features = embed_images(extractor, images)
+    return Reference(features, predict_labels(extractor, images), diversity(features))
+
+
+def score_samples(extractor: FeatureExtractor, samples: np.ndarray, reference: Reference,
+                  seed: int = 0) -> dict[str, float]:
+    """Fréchet distance, KID, precision/recall, diversity ratio and element coverage of ``samples``.
+
+    ``diversity_ratio`` is the samples' mean pairwise feature distance over the real images'
+    (1 = as varied as the data, near 0 = mode collapse). ``coverage`` is the share of elements
+    the samples show at least half as often as the real data does.
+    """
+    feats = embed_images(extractor, samples)
+    probs = predict_labels(extractor, samples)
+    kid, kid_sd = kernel_inception_distance(reference.features, feats, subset_size=min(200, len(feats)), seed=seed)
+    precision, recall = precision_recall(reference.features[: max(len(feats), 50)], feats)
+    return {"n_samples": int(len(samples)), "n_reference": int(len(reference.features)),
+            "fd": frechet_distance(reference.features, feats), "kid": kid, "kid_sd": kid_sd,
+            "precision": precision, "recall": recall,
+            "diversity_ratio": diversity(feats, seed=seed) / reference.diversity,
+            "coverage": element_coverage(reference.frequencies, (probs > 0.5).mean(0)),
+            "_probabilities": probs}
+
+
+def public(scores: dict) -> dict:
+    """The scores without private entries (arrays), ready for a table or JSON."""
+    return {k: v for k, v in scores.items() if not k.startswith("_")}

@@ -1,0 +1,65 @@
+"""Figures of the generative chapters: loss curves, sample grids with row labels, strips."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ..plotting import FULL_WIDTH
+
+
+def loss_curves(histories: dict[str, pd.DataFrame], columns: Sequence[str], ylabel: str = "loss",
+                smooth: int = 1, logy: bool = False) -> plt.Figure:
+    """One panel per run, one line per column of its history (optionally a rolling mean)."""
+    fig, axes = plt.subplots(1, len(histories), figsize=(FULL_WIDTH, 3.2), squeeze=False, sharey=True)
+    for ax, (name, hist) in zip(axes[0], histories.items()):
+        for col in columns:
+            ax.plot(hist["step"], hist[col].rolling(smooth, min_periods=1).mean(), label=col)
+        ax.set(title=name, xlabel="training step", ylabel=ylabel)
+        if logy:
+            ax.set_yscale("log")
+        ax.legend()
+    return fig
+
+
+def labelled_rows(rows: dict[str, np.ndarray], ncols: int | None = None, width: float = FULL_WIDTH) -> plt.Figure:
+    """A grid of uint8 images with one labelled row per entry of ``rows`` (label -> images)."""
+    ncols = ncols or max(len(v) for v in rows.values())
+    h, w = next(iter(rows.values())).shape[1:3]
+    label_w = 1.1
+    cell = (width - label_w) / ncols
+    fig, axes = plt.subplots(len(rows), ncols + 1, squeeze=False, constrained_layout=False,
+                             figsize=(width, len(rows) * cell * h / w * 1.08),
+                             gridspec_kw={"width_ratios": [label_w / cell] + [1] * ncols})
+    for r, (label, images) in enumerate(rows.items()):
+        axes[r, 0].text(1.0, 0.5, label, ha="right", va="center", fontsize=8, transform=axes[r, 0].transAxes)
+        for c in range(ncols + 1):
+            axes[r, c].axis("off")
+            if 0 < c <= len(images):
+                axes[r, c].imshow(images[c - 1], interpolation="antialiased")
+    fig.subplots_adjust(left=0.0, right=1.0, bottom=0.0, top=1.0, wspace=0.04, hspace=0.06)
+    return fig
+
+
+def strip(frames: np.ndarray, every: int = 1, width: float = FULL_WIDTH) -> plt.Figure:
+    """Frames side by side in one row (every ``every``-th frame)."""
+    frames = frames[::every]
+    h, w = frames.shape[1:3]
+    fig, axes = plt.subplots(1, len(frames), figsize=(width, width / len(frames) * h / w * 1.05),
+                             constrained_layout=False, squeeze=False)
+    for ax, frame in zip(axes[0], frames):
+        ax.imshow(frame, interpolation="antialiased")
+        ax.axis("off")
+    fig.subplots_adjust(left=0.0, right=1.0, bottom=0.0, top=1.0, wspace=0.03)
+    return fig
+
+
+def frequency_bars(freq: pd.DataFrame) -> plt.Figure:
+    """Grouped horizontal bars: one group per element, one bar per image set."""
+    fig, ax = plt.subplots(figsize=(FULL_WIDTH, 0.32 * len(freq) + 1.0))
+    freq.iloc[::-1].plot.barh(ax=ax, width=0.8)
+    ax.set(xlabel="share of images in which the classifier detects the element", ylabel="")
+    ax.legend(loc="lower right")
+    return fig

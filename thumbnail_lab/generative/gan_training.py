@@ -1,0 +1,187 @@
+"""Training, sampling, saving and loading the DCGAN of :mod:`thumbnail_lab.generative.gan`."""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..atomic import atomic_path, write_json
+from ..progress import progress
+from .gan import Discriminator, GANConfig, Generator, discriminator_loss, generator_loss
+from .images import to_tensor, to_uint8
+
+
+@dataclass
+class GANRun:
+    """Everything one training run produced."""
+
+    config: GANConfig
+    generator: Generator
+    discriminator: Discriminator
+    history: pd.DataFrame                       # step, d_loss, g_loss, d_real, d_fake
+    snapshots: dict[int, np.ndarray] = field(default_factory=dict)  # step -> uint8 samples from fixed latents
+    seconds: float = 0.0
+    data_seconds: float = 0.0                   # time spent assembling batches (the data-wait share)
+    images_seen: int = 0
+
+    @property
+    def images_per_second(self) -> float:
+        """Real images consumed per second of training."""
+        return self.images_seen / max(self.seconds, 1e-9)
+
+
+def fixed_latents(n: int, z_dim: int, seed: int) -> torch.Tensor:
+    """``n`` standard-normal latent vectors drawn from their own seeded stream."""
+    return torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
+
+
+def train_gan(images: np.ndarray, config: GANConfig, steps: int, seed: int = 0,
+              snapshot_steps: tuple[int, ...] = (), n_snapshot: int = 16, log_every: int = 5,
+              desc: str = "GAN") -> GANRun:
+    """Train a DCGAN on uint8 ``images`` for ``steps`` discriminator/generator updates.
+
+    Parameters
+    ----------
+    images : np.ndarray
+        uint8 ``(N, H, W, 3)`` training thumbnails, with H and W matching ``config``.
+    config : GANConfig
+        Architecture, stabilisers and optimiser settings.
+    steps : int
+        Number of training steps (one D update and one G update each).
+    seed : int
+        Seeds initial weights, batch order, latents and noise.
+    snapshot_steps : tuple of int
+        Steps after which to draw samples from ``n_snapshot`` fixed latents (step 0 = before training).
+    log_every : int
+        Record the losses every this many steps.
+    """
+    data = to_tensor(images)
+    if tuple(data.shape[2:]) != (config.height, config.width):
+        raise ValueError(f"images are {tuple(data.shape[2:])} but the config expects {(config.height, config.width)}")
+    torch.manual_seed(seed)
+    gen, disc = Generator(config), Discriminator(config)
+    opt_g = torch.optim.Adam(gen.parameters(), lr=config.lr_g, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(disc.parameters(), lr=config.lr_d, betas=(0.5, 0.999))
+    rng = torch.Generator().manual_seed(seed + 1)
+    z_fixed = fixed_latents(n_snapshot, config.z_dim, seed + 2)
+    run = GANRun(config, gen, disc, pd.DataFrame())
+    rows, order, pos = [], torch.randperm(len(data), generator=rng), 0
+    if 0 in snapshot_steps:
+        run.snapshots[0] = sample_from_latents(gen, z_fixed)
+    start = time.perf_counter()
+    for step in progress(range(1, steps + 1), desc=desc):
+        t0 = time.perf_counter()
+        if pos + config.batch_size > len(data):  # new epoch: reshuffle
+            order, pos = torch.randperm(len(data), generator=rng), 0
+        real = data[order[pos:pos + config.batch_size]]
+        pos += config.batch_size
+        run.data_seconds += time.perf_counter() - t0
+        stats = _train_step(gen, disc, opt_g, opt_d, real, config, step, steps, rng)
+        run.images_seen += len(real)
+        if step % log_every == 0 or step == steps:
+            rows.append({"step": step, **stats})
+        if step in snapshot_steps:
+            run.snapshots[step] = sample_from_latents(gen, z_fixed)
+    run.seconds = time.perf_counter() - start
+    run.history = pd.DataFrame(rows)
+    gen.eval()
+    return run
+
+
+def _train_step(gen: Generator, disc: Discriminator, opt_g, opt_d, real: torch.Tensor, config: GANConfig,
+                step: int, steps: int, rng: torch.Generator) -> dict[str, float]:
+    """One discriminator update and one generator update; returns the losses and D's mean outputs."""
+    gen.train()
+    n = len(real)
+    sigma = config.instance_noise * max(0.0, 1.0 - step / steps)  # annealed to zero by the end
+    z = torch.randn(n, config.z_dim, generator=rng)
+    fake = gen(z)
+
+    def noisy(x: torch.Tensor) -> torch.Tensor:
+        return x + sigma * torch.randn(x.shape, generator=rng) if sigma > 0 else x
+
+    real_logits, fake_logits = disc(noisy(real)), disc(noisy(fake.detach()))
+    d_loss = discriminator_loss(real_logits, fake_logits, config)
+    opt_d.zero_grad(set_to_none=True)
+    d_loss.backward()
+    if config.grad_clip is not None:
+        torch.nn.utils.clip_grad_norm_(disc.parameters(), config.grad_clip)
+    opt_d.step()
+
+    g_loss = generator_loss(disc(noisy(fake)), config)
+    opt_g.zero_grad(set_to_none=True)
+    g_loss.backward()
+    if config.grad_clip is not None:
+        torch.nn.utils.clip_grad_norm_(gen.parameters(), config.grad_clip)
+    opt_g.step()
+    return {"d_loss": d_loss.item(), "g_loss": g_loss.item(),
+            "d_real": torch.sigmoid(real_logits).mean().item(), "d_fake": torch.sigmoid(fake_logits).mean().item()}
+
+
+@torch.no_grad()
+def sample_from_latents(gen: Generator, z: torch.Tensor, batch_size: int = 256) -> np.ndarray:
+    """Images for the given latents, with the generator in eval mode (uint8 ``(N, H, W, 3)``)."""
+    was_training = gen.training
+    gen.eval()
+    out = np.concatenate([to_uint8(gen(z[i:i + batch_size])) for i in range(0, len(z), batch_size)])
+    gen.train(was_training)
+    return out
+
+
+def sample_gan(gen: Generator, n: int, seed: int) -> np.ndarray:
+    """``n`` random samples; the same seed gives the same images."""
+    z_dim = gen.project[0].in_features
+    return sample_from_latents(gen, fixed_latents(n, z_dim, seed))
+
+
+def save_gan(run: GANRun, path: str | Path, extra: dict | None = None) -> Path:
+    """Save the generator's weights, its config and ``extra`` metadata (atomically)."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        torch.save({"config": asdict(run.config), "generator": run.generator.state_dict(),
+                    "extra": extra or {}}, tmp)
+    return path
+
+
+def load_gan(path: str | Path) -> tuple[Generator, dict]:
+    """Load a generator saved by :func:`save_gan`; returns it (eval mode) and the ``extra`` metadata."""
+    state = torch.load(Path(path), map_location="cpu", weights_only=False)
+    gen = Generator(GANConfig(**state["config"]))
+    gen.load_state_dict(state["generator"])
+    gen.eval()
+    return gen, state["extra"]
+
+
+def gan_samples(images: np.ndarray, dataset_name: str, config: GANConfig, steps: int, seed: int,
+                n_samples: int, folder: str | Path) -> np.ndarray:
+    """Random GAN samples for a dataset: from ``folder``'s checkpoint when it matches, else trained and saved.
+
+    The checkpoint is reused only if it was trained on the same dataset with the same config,
+    steps and seed, so the samples do not depend on whether chapter 02 ran first.
+    """
+    folder = Path(folder)
+    key = {"dataset": dataset_name, "config": asdict(config), "steps": steps, "seed": seed}
+    ckpt = folder / "gan.pt"
+    if ckpt.exists():
+        gen, extra = load_gan(ckpt)
+        if extra.get("key") == json.loads(json.dumps(key)):
+            return sample_gan(gen, n_samples, seed + 100)
+    run = train_gan(images, config, steps, seed=seed)
+    save_gan(run, ckpt, extra={"key": key})
+    samples = sample_gan(run.generator, n_samples, seed + 100)
+    save_samples(samples, folder / "samples.npy", {**key, "n_samples": n_samples})
+    return samples
+
+
+def save_samples(samples: np.ndarray, path: str | Path, meta: dict) -> None:
+    """Write uint8 samples as ``.npy`` plus a ``.json`` sidecar saying what made them."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            np.save(fh, np.asarray(samples, dtype=np.uint8))
+    write_json(path.with_suffix(".json"), meta)
