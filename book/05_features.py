@@ -45,7 +45,7 @@ sae_n_videos = 4000         # size of the second draw
 image_width = 64            # thumbnails are resized to image_width x image_height for the encoder
 image_height = 36
 encoder = "autoencoder"     # "autoencoder" (trained here, no labels) or "clip" (local open_clip checkpoint)
-clip_checkpoint = ""        # path of a local open_clip checkpoint (encoder="clip")
+clip_checkpoint = ""        # path of a local open_clip checkpoint (for the clip encoder)
 clip_model = "ViT-B-32"     # open_clip architecture of that checkpoint
 embed_dim = 64              # autoencoder bottleneck
 ae_width = 16               # channels of the autoencoder's first convolution
@@ -63,8 +63,8 @@ n_boot = 1000               # bootstrap resamples per group median
 alpha = 0.05                # false discovery rate and nominal level
 age_df = 5                  # spline degrees of freedom of the age adjustment
 null_n_videos = 4000        # size of the null-scenario world
-single_n_videos = 400       # size of the single-channel world (about 330 videos after cleaning)
-single_group_size = 11      # published single-channel variant: features active on >= 11 videos ...
+single_n_videos = 330       # size of the single-channel world (published: about 330 videos)
+single_group_size = 11      # published single-channel variant: features active on at least 11 videos ...
 single_top_k = 10           # ... the mean of the lowest 10, the top-10 features
 n_grid = 11                 # thumbnails per feature in the grids (published: 11)
 grid_features = 3           # features shown per grid

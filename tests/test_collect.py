@@ -2,7 +2,6 @@
 library boundary) and a local HTTP server on 127.0.0.1 that serves thumbnails and faults."""
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket

@@ -1,14 +1,11 @@
 """ensure_dataset / PreparedDataset: the contract the chapters rely on."""
 from __future__ import annotations
 
-import os
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from thumbnail_lab.dataset import DatasetError, ensure_dataset
+from thumbnail_lab.dataset import DatasetError, ensure_dataset, thumbworld_name
 from thumbnail_lab.dataset.toy import make_toy_dataset
 
 CONTRACT = ["file_name", "video_id", "channel_id", "title", "views", "log_views", "upload_date", "age_days",
@@ -137,3 +134,13 @@ def test_rejected_rows_are_reported_not_silently_dropped(toy):
     assert "abbreviated" in ds.rejections["reason"].iat[0]
     assert ds.cleaning_report.set_index("filter").loc["validation", "removed"] == 1
     assert (ds.artifacts_dir / "rejections.csv").is_file()
+
+
+def test_cli_thumbworld_writes_a_valid_dataset(roots, capsys):
+    from thumbnail_lab.__main__ import main
+    from thumbnail_lab.dataset import validate_dataset
+
+    assert main(["thumbworld", "--n-videos", "20", "--seed", "1", "--workers", "1", "--quiet"]) == 0
+    folder = roots / "data" / thumbworld_name("default", 20, 1)
+    assert str(folder) in capsys.readouterr().out
+    assert validate_dataset(folder, extra_columns="error", show_progress=False).ok

@@ -4,9 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("thumbnail_lab.thumbworld")
-from thumbnail_lab.dataset import DatasetError, ensure_dataset  # noqa: E402
-from thumbnail_lab.thumbworld import ELEMENTS  # noqa: E402
+from thumbnail_lab.dataset import DatasetError, ensure_dataset, thumbworld_name
+from thumbnail_lab.thumbworld import ELEMENTS
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +21,7 @@ def world(tmp_path_factory):
 
 def test_thumbworld_contract(world):
     ds = world
-    assert ds.name == "thumbworld-default-n300-s0"
+    assert ds.name == thumbworld_name("default", 300, 0) and ds.name.startswith("thumbworld-default-n300-s0-v")
     assert ds.data_dir.name == ds.name and ds.artifacts_dir.name.startswith(ds.name + "-")
     assert ds.elements == tuple(e for e in ELEMENTS)
     for e in ds.elements:

@@ -10,11 +10,11 @@ from thumbnail_lab.features.null import brute_force_medians, sample_means, sampl
 def test_medians_match_brute_force(m):
     rng = np.random.default_rng(123)
     views = np.round(10 ** rng.normal(4, 0.8, size=3000))
-    fast = sample_medians(views, m, 40_000, np.random.default_rng(1))
-    slow = brute_force_medians(views, m, 40_000, np.random.default_rng(2))
+    fast = sample_medians(views, m, 20_000, np.random.default_rng(1))
+    slow = brute_force_medians(views, m, 20_000, np.random.default_rng(2))
     assert ks_2samp(fast, slow).pvalue > 0.001
     # and it is not trivially the same as some wrong distribution: medians of m-1 vs m+... differ in spread
-    assert abs(np.std(fast) / np.std(slow) - 1) < 0.05
+    assert abs(np.std(fast) / np.std(slow) - 1) < 0.06
 
 
 def test_sampler_detects_a_wrong_group_size():

@@ -25,11 +25,14 @@ class CleaningParams:
     drop_exact_duplicates: bool = True
     drop_near_duplicates: bool = True
     phash_threshold: int = 4          # largest Hamming distance (of 64 bits) that counts as near-duplicate
+    colour_tolerance: float = 12.0    # ... and largest mean difference of the 4x4 colour thumbnails (0-255)
     min_channel_videos: int = 3       # channel-maturity cut, counted after the other filters
 
     def __post_init__(self) -> None:
         if self.min_views < 0 or self.shorts_max_s < 0 or self.min_channel_videos < 0:
             raise ValueError(f"cleaning parameters must not be negative: {self}")
+        if self.colour_tolerance < 0:
+            raise ValueError(f"colour_tolerance must not be negative, got {self.colour_tolerance}")
         if not 0 <= self.phash_threshold <= 64:
             raise ValueError(f"phash_threshold must be between 0 and 64, got {self.phash_threshold}")
 
@@ -90,13 +93,27 @@ def near_duplicate_pairs(hashes: np.ndarray, threshold: int, chunk: int = 1024) 
     return pairs
 
 
-def near_duplicates(frame: pd.DataFrame, threshold: int) -> dict[int, str]:
-    """Positions whose perceptual hash is within ``threshold`` of a kept, earlier-priority row."""
+def colour_difference(a: str, b: str) -> float:
+    """Mean absolute difference (0-255) of two 4x4 colour signatures."""
+    return float(np.abs(np.frombuffer(bytes.fromhex(a), np.uint8).astype(np.int16)
+                        - np.frombuffer(bytes.fromhex(b), np.uint8).astype(np.int16)).mean())
+
+
+def near_duplicates(frame: pd.DataFrame, threshold: int, colour_tolerance: float | None = None) -> dict[int, str]:
+    """Positions whose image is a near copy of a kept, earlier-priority row's.
+
+    A near copy has a perceptual hash within ``threshold`` bits *and* (when ``image_colour``
+    is known and ``colour_tolerance`` given) nearly the same colours: the perceptual hash
+    only sees the layout of light and dark, so two thumbnails made from one template in
+    different colours would otherwise count as copies.
+    """
     order = keep_order(frame)
     hashes = phash_array(frame["image_phash"].iloc[order])
+    colours = frame["image_colour"].iloc[order].tolist() if "image_colour" in frame.columns else None
     neighbours: dict[int, list[tuple[int, int]]] = {}
     for i, j, d in near_duplicate_pairs(hashes, threshold):
-        neighbours.setdefault(i, []).append((j, d))
+        if colours is None or colour_tolerance is None or colour_difference(colours[i], colours[j]) <= colour_tolerance:
+            neighbours.setdefault(i, []).append((j, d))
     found: dict[int, str] = {}
     removed = np.zeros(len(order), dtype=bool)
     for i in range(len(order)):  # greedy in priority order: a kept row removes its later neighbours
@@ -157,10 +174,11 @@ def clean(frame: pd.DataFrame, params: CleaningParams = CleaningParams()) -> Cle
                   "same image bytes as an earlier upload (re-uploads, default thumbnails): the earliest is kept"
                   if params.drop_exact_duplicates else "exact-duplicate filter switched off", report, removed)
 
-    near = near_duplicates(kept, params.phash_threshold) if params.drop_near_duplicates else {}
+    near = (near_duplicates(kept, params.phash_threshold, params.colour_tolerance)
+            if params.drop_near_duplicates else {})
     kept = _apply(kept, near, "near_duplicates",
-                  f"perceptual hash within {params.phash_threshold} of 64 bits of an earlier upload's "
-                  f"(re-encoded or lightly edited copies): the earliest is kept"
+                  f"perceptual hash within {params.phash_threshold} of 64 bits of an earlier upload's and colours "
+                  f"within {params.colour_tolerance:g}/255 (re-encoded or lightly edited copies): the earliest is kept"
                   if params.drop_near_duplicates else "near-duplicate filter switched off", report, removed)
 
     counts = kept.groupby("channel_id")["video_id"].transform("size").to_numpy()

@@ -45,6 +45,7 @@ class ImageFacts:
     mode: str
     sha256: str
     phash: str  # 16 hex digits: imagehash.phash of the RGB image
+    colour: str  # 96 hex digits: the image shrunk to 4x4 RGB (phash ignores colour)
     notes: list[str] = field(default_factory=list)  # e.g. "CMYK converted to RGB"
 
     @property
@@ -116,6 +117,11 @@ def phash_hex(image: Image.Image) -> str:
     return str(imagehash.phash(image))
 
 
+def colour_signature(image: Image.Image) -> str:
+    """The RGB image averaged down to 4x4 pixels, as 96 hex digits."""
+    return np.asarray(image.resize((4, 4), Image.Resampling.BOX), dtype=np.uint8).tobytes().hex()
+
+
 def inspect_image(data: bytes, name: str = "") -> tuple[ImageFacts, Image.Image]:
     """Check image bytes completely and return their facts and the decoded RGB image.
 
@@ -143,7 +149,8 @@ def inspect_image(data: bytes, name: str = "") -> tuple[ImageFacts, Image.Image]
     rgb, mode_notes = to_rgb(image)
     notes += mode_notes
     facts = ImageFacts(width=image.width, height=image.height, format=fmt, mode=original_mode,
-                       sha256=hashlib.sha256(data).hexdigest(), phash=phash_hex(rgb), notes=notes)
+                       sha256=hashlib.sha256(data).hexdigest(), phash=phash_hex(rgb),
+                       colour=colour_signature(rgb), notes=notes)
     return facts, rgb
 
 

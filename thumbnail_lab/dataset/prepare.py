@@ -32,7 +32,7 @@ from .splits import DEFAULT_FRACTIONS, SPLIT_NAMES, make_splits, save_splits
 from .validate import validate_dataset
 
 #: Bump when the preparation changes in a way that invalidates existing artifacts.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 MANIFEST_FILE = "manifest.json"
 
 #: Column order of ``PreparedDataset.metadata`` (columns a dataset lacks are skipped).
@@ -48,7 +48,7 @@ class PreparedDataset:
     Attributes
     ----------
     name : str
-        E.g. ``"thumbworld-default-n4000-s0"`` or a folder's name.
+        E.g. ``"thumbworld-default-n4000-s0-v2"`` or a folder's name.
     metadata : DataFrame
         Cleaned rows with ``log_views`` (log10 of views, at least 0), ``age_days`` (days
         from upload to collection), ``split_random``/``split_channel``/``split_temporal``
@@ -130,14 +130,19 @@ class PreparedDataset:
 
 
 def thumbworld_name(scenario: str, n_videos: int, seed: int) -> str:
-    """The folder name of a ThumbWorld dataset, e.g. ``thumbworld-default-n4000-s0``."""
-    return f"thumbworld-{scenario}-n{n_videos}-s{seed}"
+    """The folder name of a ThumbWorld dataset, e.g. ``thumbworld-default-n4000-s0-v2``.
+
+    It ends with the generator's version, so data drawn by an older generator is not reused.
+    """
+    from ..thumbworld import GENERATOR_VERSION
+
+    return f"thumbworld-{scenario}-n{n_videos}-s{seed}-v{GENERATOR_VERSION}"
 
 
 def ensure_dataset(source: str | os.PathLike = "thumbworld", scenario: str = "default", n_videos: int = 4000,
                    seed: int = 0, *, min_views: int = 500, drop_shorts: bool = True, shorts_max_s: float = 60.0,
                    min_channel_videos: int = 3, drop_exact_duplicates: bool = True,
-                   drop_near_duplicates: bool = True, phash_threshold: int = 4,
+                   drop_near_duplicates: bool = True, phash_threshold: int = 4, colour_tolerance: float = 12.0,
                    split_fractions: tuple[float, float, float] = DEFAULT_FRACTIONS, split_seed: int | None = None,
                    workers: int | None = None, show_progress: bool = True, rebuild: bool = False) -> PreparedDataset:
     """Build the dataset if needed, else load it; validated, cleaned, split, with an image cache.
@@ -151,8 +156,10 @@ def ensure_dataset(source: str | os.PathLike = "thumbworld", scenario: str = "de
     scenario, n_videos, seed : str, int, int
         ThumbWorld's world, size and seed (``scenario`` and ``n_videos`` are ignored for a
         folder; ``seed`` also seeds the splits unless ``split_seed`` is given).
-    min_views, drop_shorts, shorts_max_s, min_channel_videos, drop_exact_duplicates, drop_near_duplicates, phash_threshold
+    min_views, drop_shorts, shorts_max_s, min_channel_videos : int, bool, float, int
         Cleaning filters, see ``CleaningParams``.
+    drop_exact_duplicates, drop_near_duplicates, phash_threshold, colour_tolerance : bool, bool, int, float
+        Duplicate filters, see ``CleaningParams``.
     split_fractions : (float, float, float)
         Shares of train, val and test.
     split_seed : int, optional
@@ -175,7 +182,8 @@ def ensure_dataset(source: str | os.PathLike = "thumbworld", scenario: str = "de
     """
     params = CleaningParams(min_views=min_views, drop_shorts=drop_shorts, shorts_max_s=shorts_max_s,
                             min_channel_videos=min_channel_videos, drop_exact_duplicates=drop_exact_duplicates,
-                            drop_near_duplicates=drop_near_duplicates, phash_threshold=phash_threshold)
+                            drop_near_duplicates=drop_near_duplicates, phash_threshold=phash_threshold,
+                            colour_tolerance=colour_tolerance)
     split_seed = seed if split_seed is None else split_seed
     name, data_dir, is_simulated = _resolve_source(source, scenario, n_videos, seed)
     settings = {"cleaning": params.as_dict(), "split_fractions": list(split_fractions), "split_seed": split_seed,
@@ -183,9 +191,11 @@ def ensure_dataset(source: str | os.PathLike = "thumbworld", scenario: str = "de
     key_material = dict(settings, data_dir=None if is_simulated else str(data_dir))
     digest = hashlib.sha256(json.dumps(key_material, sort_keys=True).encode()).hexdigest()[:10]
     artifacts_dir = artifacts_root() / "datasets" / f"{name}-{digest}"
+    if is_simulated and not _complete(data_dir):
+        with _lock(name):  # one generator per ThumbWorld folder, whatever the cleaning settings
+            if not _complete(data_dir):
+                _generate(data_dir, scenario, n_videos, seed, workers, show_progress)
     with _lock(artifacts_dir.name):
-        if is_simulated and not _complete(data_dir):
-            _generate(data_dir, scenario, n_videos, seed, workers, show_progress)
         fingerprint = input_fingerprint(data_dir)
         loaded = None if rebuild else _load(artifacts_dir, fingerprint)
         if loaded is None:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..progress import progress
 from .images import ImageFacts, ImageProblem, inspect_image
-from .layout import (METADATA_FILE, OPTIONAL_COLUMNS, TRUTH_PREFIX, VIDEO_ID_RE, DatasetError, RawTable,
+from .layout import (METADATA_FILE, TRUTH_PREFIX, VIDEO_ID_RE, DatasetError, RawTable,
                      Rejection, read_csv_rows, rejections_frame, short)
 
 _INT_RE = re.compile(r"^[0-9]+$")
@@ -296,6 +296,7 @@ def check_images(frame: pd.DataFrame, root: Path, csv_path: Path, workers: int |
     kept["image_mode"] = pd.Series([f.mode for f in facts], dtype=object)
     kept["image_sha256"] = pd.Series([f.sha256 for f in facts], dtype=object)
     kept["image_phash"] = pd.Series([f.phash for f in facts], dtype=object)
+    kept["image_colour"] = pd.Series([f.colour for f in facts], dtype=object)
     return kept, rejections, pd.DataFrame(notes, columns=["file", "row", "note"])
 
 
@@ -359,4 +360,4 @@ def validate_dataset(folder: str | Path, extra_columns: str = "keep", check_imag
 
 
 __all__ = ["ValidationResult", "validate_dataset", "parse_table", "resolve_inside", "check_image_file",
-           "parse_count", "parse_date", "parse_seconds", "ValueProblem", "OPTIONAL_COLUMNS"]
+           "parse_count", "parse_date", "parse_seconds", "ValueProblem"]

@@ -21,7 +21,8 @@ from ..progress import progress
 
 def to_tensor(images: np.ndarray) -> torch.Tensor:
     """uint8 (N, H, W, 3) images to float (N, 3, H, W) in [0, 1]."""
-    return torch.as_tensor(np.asarray(images)).permute(0, 3, 1, 2).float().div_(255.0)
+    # np.array copies: the dataset's image cache is a read-only memmap, which torch will not wrap.
+    return torch.from_numpy(np.array(images, dtype=np.uint8)).permute(0, 3, 1, 2).float().div_(255.0)
 
 
 class ConvAutoencoder(nn.Module):

@@ -55,6 +55,9 @@ def held_out_figure(analysis: FeatureAnalysis) -> plt.Figure:
                label=f"held-out, high-view features (HHM): P(random ≥ HHM) = {h.p_random_ge_high:.2g}")
     ax.axvline(np.log10(h.low_held_out_median), color="C3", lw=2,
                label=f"held-out, low-view features (LHM): P(random ≤ LHM) = {h.p_random_le_low:.2g}")
+    lines = np.log10([h.high_held_out_median, h.low_held_out_median])
+    lo, hi = np.quantile(null, [0.0005, 0.9995])
+    ax.set_xlim(min(lo, lines.min()) - 0.05, max(hi, lines.max()) + 0.05)   # a few far outliers would squash the plot
     ax.set(xlabel=f"log10 {analysis.params.statistic} views", ylabel="density")
     ax.legend(loc="upper left", fontsize=8)
     return fig

@@ -18,7 +18,8 @@ import numpy as np
 
 def _index(u: np.ndarray, n: int) -> np.ndarray:
     """Map uniforms in [0, 1) to indices of ``n`` sorted values (the empirical inverse CDF)."""
-    return np.minimum((u * n).astype(np.int64), n - 1)
+    idx = (u * n).astype(np.intp)
+    return np.minimum(idx, n - 1, out=idx)
 
 
 def sample_order_statistics(sorted_values: np.ndarray, m: int, k: int, n_draws: int,
@@ -55,9 +56,14 @@ def sample_order_statistics(sorted_values: np.ndarray, m: int, k: int, n_draws: 
     first = x[_index(u, n)]
     if not pair:
         return first
-    # The m - k uniforms above u are uniform on (u, 1); their minimum is u + (1 - u) * Beta(1, m - k).
-    u_next = u + (1.0 - u) * (1.0 - rng.random(n_draws) ** (1.0 / (m - k)))
-    return first, x[_index(u_next, n)]
+    # The m - k uniforms above u are uniform on (u, 1); their minimum is u + (1 - u) * B with
+    # B ~ Beta(1, m - k), i.e. 1 - (1 - u) * V ** (1 / (m - k)) for V uniform. Computed in place.
+    v = rng.random(n_draws)
+    np.power(v, 1.0 / (m - k), out=v)
+    np.subtract(1.0, u, out=u)
+    np.multiply(u, v, out=u)
+    np.subtract(1.0, u, out=u)
+    return first, x[_index(u, n)]
 
 
 def sample_medians(values: np.ndarray, m: int, n_draws: int, rng: np.random.Generator,

@@ -26,7 +26,7 @@ class GANConfig:
     height: int = 36
     width: int = 64
     z_dim: int = 64
-    g_channels: int = 128          # channels of the generator's first feature map (halved per upsampling)
+    g_channels: int = 64           # channels of the generator's first feature map (halved per upsampling)
     d_channels: int = 32           # channels of the discriminator's first layer (doubled per layer)
     spectral_norm: bool = True
     label_smoothing: float = 0.9   # target for real images in the non-saturating loss; 1.0 turns it off
@@ -35,7 +35,7 @@ class GANConfig:
     loss: str = "nonsaturating"    # or "hinge"
     lr_g: float = 2e-4
     lr_d: float = 2e-4
-    batch_size: int = 64
+    batch_size: int = 32
 
     def __post_init__(self) -> None:
         if self.height % 4 or self.width % 4:
@@ -61,10 +61,8 @@ class Generator(nn.Module):
         self.project = nn.Sequential(nn.Linear(config.z_dim, c * self.shape0[1] * self.shape0[2]),
                                      nn.BatchNorm1d(c * self.shape0[1] * self.shape0[2]), nn.ReLU(True))
         self.body = nn.Sequential(
-            nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c, c // 2, 3, padding=1),
-            nn.BatchNorm2d(c // 2), nn.ReLU(True),
-            nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c // 2, c // 4, 3, padding=1),
-            nn.BatchNorm2d(c // 4), nn.ReLU(True),
+            nn.ConvTranspose2d(c, c // 2, 4, 2, 1), nn.BatchNorm2d(c // 2), nn.ReLU(True),
+            nn.ConvTranspose2d(c // 2, c // 4, 4, 2, 1), nn.BatchNorm2d(c // 4), nn.ReLU(True),
             nn.Conv2d(c // 4, 3, 3, padding=1), nn.Tanh())
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:

@@ -122,6 +122,11 @@ def heatmap_grid(images: np.ndarray, maps: np.ndarray, titles: Sequence[str], su
     return fig
 
 
+def _displayable(word: str) -> str:
+    """Replace characters outside the Basic Multilingual Plane (emoji), which the book's font lacks."""
+    return "".join(c if ord(c) < 0x10000 else "[emoji]" for c in word)
+
+
 def coloured_titles(items: Sequence[tuple[str, float, list[tuple[str, float]]]]) -> plt.Figure:
     """Each title with words coloured by their leave-one-word-out attribution (blue up, red down)."""
     scale = max([abs(a) for _, _, attr in items for _, a in attr] + [1e-9])
@@ -135,7 +140,7 @@ def coloured_titles(items: Sequence[tuple[str, float, list[tuple[str, float]]]])
         ax.text(x, row, f"{pred:5.2f}", fontsize=9, va="center", family="monospace")
         x = 0.08
         for (word, _), colour in zip(attr, word_colours(attr, scale)):
-            t = ax.text(x, row, word, fontsize=10, va="center",
+            t = ax.text(x, row, _displayable(word), fontsize=10, va="center",
                         bbox=dict(boxstyle="round,pad=0.15", fc=colour, ec="none"))
             bb = t.get_window_extent(renderer=renderer).transformed(ax.transData.inverted())
             x = bb.x1 + 0.012

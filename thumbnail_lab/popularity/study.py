@@ -163,8 +163,8 @@ def split_comparison(table: pd.DataFrame, metric: str = "spearman", target: str 
 class ImageModelSettings:
     """Sizes and schedule of the two image regressors (the chapter's parameters)."""
 
-    epochs_cnn: int = 12
-    epochs_vit: int = 12
+    epochs_cnn: int = 10
+    epochs_vit: int = 10
     batch_size: int = 128
     lr_cnn: float = 3e-3
     lr_vit: float = 1e-3
@@ -172,7 +172,7 @@ class ImageModelSettings:
     vit_dim: int = 64
     vit_depth: int = 3
     vit_heads: int = 4
-    vit_patch: int = 4
+    vit_patch: tuple[int, int] = (6, 8)
     seed: int = 0
 
 
@@ -195,7 +195,7 @@ def train_image_models(data: StudyData, targets: Targets, masks: Mapping[str, np
             model = image_models.SmallCNN(2, width=settings.cnn_width)
             epochs, lr = settings.epochs_cnn, settings.lr_cnn
         else:
-            model = image_models.SmallViT(data.images.shape[1:3], 2, patch=settings.vit_patch, dim=settings.vit_dim,
+            model = image_models.SmallViT(data.images.shape[1:3], 2, patch=tuple(settings.vit_patch), dim=settings.vit_dim,
                                           depth=settings.vit_depth, heads=settings.vit_heads)
             epochs, lr = settings.epochs_vit, settings.lr_vit
         reg = image_models.train_regressor(model, data.images, y, train, val, epochs=epochs,

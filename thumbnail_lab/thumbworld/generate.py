@@ -33,6 +33,10 @@ _IDS: Sequence[str] = ()
 _IMAGE_DIR: Path = Path(".")
 
 
+#: Bump whenever the generator's output changes: the version is part of every ThumbWorld
+#: folder name, so data made by an older generator is never mistaken for current data.
+GENERATOR_VERSION = 2
+
 def _put_file(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary sibling and a rename.
 
@@ -132,7 +136,7 @@ def generate_thumbworld(out_dir: str | os.PathLike, n_videos: int, scenario: str
     out_dir = Path(out_dir)
     image_dir = out_dir / "images"
     image_dir.mkdir(parents=True, exist_ok=True)
-    _check_stamp(out_dir, {"generator": "thumbworld", "version": 1, "n_videos": n_videos,
+    _check_stamp(out_dir, {"generator": "thumbworld", "version": GENERATOR_VERSION, "n_videos": n_videos,
                            "scenario": scenario, "seed": seed})
     for stale in image_dir.glob(".*.tmp"):  # left by a killed run; never a finished image
         stale.unlink(missing_ok=True)
