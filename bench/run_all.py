@@ -39,10 +39,24 @@ def run_one(name: str, tiny: bool) -> dict:
     print(head.rstrip(), flush=True)
     if done.returncode != 0 or not payload:
         print(done.stderr[-3000:], file=sys.stderr)
-        return {"name": name, "error": done.stderr.strip().splitlines()[-1:] or ["no output"], "wall_seconds": seconds}
+        error = done.stderr.strip().splitlines()[-1:] or ["no output"]
+        return {"name": name, "module": name, "error": error, "wall_seconds": seconds}
     result = json.loads(payload)
+    result["module"] = name
     result["wall_seconds"] = round(seconds, 2)
+    summarise(result)
     return result
+
+
+def summarise(result: dict) -> None:
+    """Print one benchmark's rows and ratios as tables."""
+    import pandas as pd
+
+    print(result.get("description", ""))
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(pd.DataFrame(result.get("rows") or []).to_string(index=False))
+    for key, value in (result.get("ratios") or {}).items():
+        print(f"  ratio {key}: {value:.3g}")
 
 
 def machine() -> dict:

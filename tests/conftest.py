@@ -18,3 +18,19 @@ def no_network():
     block_network()
     yield
     allow_network()
+
+
+@pytest.fixture(scope="session")
+def tiny_bench_results(tmp_path_factory):
+    """Every benchmark run once at its tiny size, as ``make bench`` would, into one results file."""
+    import json
+    import subprocess
+    import sys
+
+    from thumbnail_lab.paths import REPO_ROOT
+
+    out = tmp_path_factory.mktemp("bench") / "results.json"
+    done = subprocess.run([sys.executable, "-m", "bench.run_all", "--tiny", "--out", str(out)],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+    assert out.exists(), done.stdout[-3000:] + done.stderr[-3000:]
+    return out, json.loads(out.read_text()), done

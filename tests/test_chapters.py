@@ -48,8 +48,11 @@ def smoke_root(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_executes_with_smoke_profile(smoke_root: Path, chapter: str):
-    done = run_chapters(smoke_root, [chapter])
+def test_chapter_executes_with_smoke_profile(smoke_root: Path, chapter: str, request):
+    params = ""
+    if chapter == "appendix_performance":  # it reads what `make bench` wrote; here the tiny run's file
+        params = f"results_file={request.getfixturevalue('tiny_bench_results')[0]}"
+    done = run_chapters(smoke_root, [chapter], params)
     notebook = smoke_root / "book" / f"{chapter}.ipynb"
     assert done.returncode == 0, f"{chapter} failed:\n{failing_cell(notebook)}\n{done.stdout[-2000:]}"
     meta = nbformat.read(notebook, as_version=4).metadata
