@@ -68,6 +68,7 @@ single_group_size = 11      # published single-channel variant: features active 
 single_top_k = 10           # ... the mean of the lowest 10, the top-10 features
 n_grid = 11                 # thumbnails per feature in the grids (published: 11)
 grid_features = 3           # features shown per grid
+torch_threads = 1           # torch threads for training (1 is fastest on a shared CPU; 0 keeps the default)
 
 # %%
 from thumbnail_lab.params import Rule, check_params, existing_path, fraction, positive_int
@@ -86,6 +87,7 @@ check_params(globals(), {
     "n_boot": Rule(kind=int, min=100), "alpha": fraction(), "age_df": Rule(kind=int, min=3),
     "null_n_videos": positive_int(), "single_n_videos": positive_int(), "single_group_size": Rule(kind=int, min=3),
     "single_top_k": positive_int(), "n_grid": positive_int(max=20), "grid_features": positive_int(max=10),
+    "torch_threads": Rule(kind=int, min=0),
 })
 if min_count < group_size:
     from thumbnail_lab.params import ParameterError
@@ -102,7 +104,7 @@ from thumbnail_lab.atomic import write_json
 from thumbnail_lab.dataset import ensure_dataset
 from thumbnail_lab.features import figures
 from thumbnail_lab.features.adjust import adjusted_views
-from thumbnail_lab.features.encoder import clip_embed, embed_images, train_autoencoder
+from thumbnail_lab.features.encoder import clip_embed, embed_images, torch_threads as threads, train_autoencoder
 from thumbnail_lab.features.monosemantic import dominant_elements, recovery_summary, truth_matrix
 from thumbnail_lab.features.pipeline import GroupParams, analyse, reanalyse, split_replication, status_changes
 from thumbnail_lab.features.sae import SAEConfig, Standardiser, diagnostics, encode_sparse, train_sae
@@ -134,7 +136,8 @@ print(f"analysed: {ds.name} ({len(ds.metadata)} thumbnails); encoder and SAE tra
 
 # %%
 if encoder == "autoencoder":
-    ae, ae_history = train_autoencoder(images_sae, embed_dim, ae_epochs, width_mult=ae_width, seed=seed)
+    with threads(torch_threads):
+        ae, ae_history = train_autoencoder(images_sae, embed_dim, ae_epochs, width_mult=ae_width, seed=seed)
     embed = lambda imgs: embed_images(ae, imgs)
     print("reconstruction MSE per epoch:", np.round(ae_history, 4))
 else:
@@ -152,7 +155,8 @@ emb_sae, emb = embed(images_sae), embed(images)
 
 # %%
 standardise = Standardiser.fit(emb_sae)
-sae, sae_history = train_sae(standardise(emb_sae), SAEConfig(expansion=sae_expansion, k=sae_k, epochs=sae_epochs, seed=seed))
+with threads(torch_threads):
+    sae, sae_history = train_sae(standardise(emb_sae), SAEConfig(expansion=sae_expansion, k=sae_k, epochs=sae_epochs, seed=seed))
 acts = encode_sparse(sae, standardise(emb))
 diag = pd.DataFrame({"SAE corpus": diagnostics(sae, standardise(emb_sae)).as_dict(),
                      "analysed thumbnails": diagnostics(sae, standardise(emb)).as_dict()})

@@ -51,3 +51,6 @@ def test_bootstrap_ci_covers_group_median():
     lo, hi = bootstrap_ci(views, members, rng, n_boot=2000)
     med = np.median(views[members], axis=1)
     assert np.all(lo <= med) and np.all(med <= hi) and np.all(hi > lo)
+    lo, hi = bootstrap_ci(views, members, rng, n_boot=2000, statistic="mean")
+    mean = views[members].mean(axis=1)
+    assert np.all(lo <= mean) and np.all(mean <= hi)

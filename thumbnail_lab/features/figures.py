@@ -7,10 +7,18 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter, LogLocator
 from PIL import Image
 
 from ..plotting import FULL_WIDTH, image_grid
 from .pipeline import FeatureAnalysis
+
+
+def _plain_log_ticks(axis) -> None:
+    """Log-scale ticks written as 0.5, 1, 2 rather than 5x10^-1."""
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
 
 
 def load_thumbnails(paths: Sequence[Path], width: int = 160, height: int = 90) -> np.ndarray:
@@ -74,6 +82,7 @@ def magnitude_figure(high: pd.DataFrame, low: pd.DataFrame, dataset_median: floa
     ax.errorbar(x, both["magnitude"], yerr=err, fmt="none", ecolor="k", lw=0.8, capsize=2)
     ax.axhline(1, color="k", lw=1)
     ax.set_yscale("log")
+    _plain_log_ticks(ax.yaxis)
     ax.set_xticks(x, [str(f) for f in both["feature"]], rotation=90, fontsize=7)
     ax.set(xlabel="feature (high-view left, low-view right)", ylabel="group median / dataset median")
     return fig
@@ -88,12 +97,17 @@ def adjustment_figure(raw: FeatureAnalysis, adjusted: FeatureAnalysis, names: pd
         m = a["status"] == status
         ax.scatter(a.loc[m, "magnitude"], b.loc[m, "magnitude"], s=14, color=color, label=f"{status} on raw views")
     changed = a.index[(a["status"] != b["status"]) & (a["status"] != "middle")]
-    for f in changed:
+    for i, f in enumerate(changed):
+        # alternate the label offsets: neighbouring features often sit close together
         ax.annotate(f"#{f}" + (f" {names[f]}" if names is not None and f in names else ""),
-                    (a.loc[f, "magnitude"], b.loc[f, "magnitude"]), fontsize=7)
+                    (a.loc[f, "magnitude"], b.loc[f, "magnitude"]), fontsize=7,
+                    xytext=(4, 9 * ((i % 5) - 2)), textcoords="offset points",
+                    arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "0.5"})
     lim = [min(a["magnitude"].min(), b["magnitude"].min()) * 0.9, max(a["magnitude"].max(), b["magnitude"].max()) * 1.1]
     ax.plot(lim, lim, "k--", lw=0.8)
     ax.set(xscale="log", yscale="log", xlabel="magnitude on raw views", ylabel="magnitude on adjusted views")
+    _plain_log_ticks(ax.xaxis)
+    _plain_log_ticks(ax.yaxis)
     ax.legend(fontsize=8)
     return fig
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .groups import FeatureGroups, feature_status, find_feature_groups, held_out_rows, high_low
+from .groups import FeatureGroups, feature_status, find_feature_groups, group_statistic, held_out_rows, high_low
 from .stats import (HeldOutResult, KSResult, bh, feature_significance, held_out_test, permutation_pvalues,
                     random_group_comparison)
 
@@ -108,8 +108,6 @@ def reanalyse(groups: FeatureGroups, views: np.ndarray, params: GroupParams, rng
               n_sim: int = 1_000_000, n_perm: int = 20_000, n_boot: int = 2000,
               alpha: float = 0.05) -> FeatureAnalysis:
     """The same groups (same activations) with different views, e.g. confound-adjusted ones."""
-    from .groups import group_statistic
-
     views = np.asarray(views, dtype=float)
     table = groups.table[["feature", "n_active", "held_out"]].copy()
     table["group_stat"] = group_statistic(views[groups.kept], params.statistic)

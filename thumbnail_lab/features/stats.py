@@ -18,7 +18,7 @@ from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 
 from .groups import group_statistic
-from .null import sample_group_statistic, sample_medians
+from .null import sample_group_statistic
 
 
 @dataclass
@@ -149,8 +149,8 @@ def bh(pvalues: np.ndarray, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray
 
 
 def bootstrap_ci(views: np.ndarray, members: np.ndarray, rng: np.random.Generator,
-                 n_boot: int = 2000, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile bootstrap interval of each group's median (rows of ``members`` index ``views``).
+                 n_boot: int = 2000, level: float = 0.95, statistic: str = "median") -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bootstrap interval of each group's statistic (rows of ``members`` index ``views``).
 
     Each bootstrap median is drawn with the exact order-statistic sampler, so this costs
     ``n_boot`` random numbers per group instead of ``n_boot * group_size``.
@@ -159,7 +159,7 @@ def bootstrap_ci(views: np.ndarray, members: np.ndarray, rng: np.random.Generato
     lo, hi = np.empty(len(members)), np.empty(len(members))
     q = [(1 - level) / 2, (1 + level) / 2]
     for i, rows in enumerate(np.asarray(members)):
-        boot = sample_medians(views[rows], len(rows), n_boot, rng)
+        boot = sample_group_statistic(views[rows], len(rows), n_boot, rng, statistic)
         lo[i], hi[i] = np.quantile(boot, q)
     return lo, hi
 
@@ -172,5 +172,5 @@ def feature_significance(table: pd.DataFrame, members_kept: np.ndarray, views: n
     out["p_value"] = permutation_pvalues(out["group_stat"].to_numpy(), views, members_kept.shape[1],
                                          n_perm, rng, statistic)
     out["significant"], out["q_value"] = bh(out["p_value"].to_numpy(), alpha)
-    out["ci_low"], out["ci_high"] = bootstrap_ci(views, members_kept, rng, n_boot)
+    out["ci_low"], out["ci_high"] = bootstrap_ci(views, members_kept, rng, n_boot, statistic=statistic)
     return out

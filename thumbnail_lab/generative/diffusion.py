@@ -24,6 +24,7 @@ from torch import nn
 
 from ..atomic import atomic_path
 from ..progress import progress
+from .compute import threaded
 from .images import to_tensor, to_uint8
 
 
@@ -115,6 +116,7 @@ def diffusion_loss(model: nn.Module, scheduler: DDPMScheduler, clean: torch.Tens
     return F.mse_loss(model(noisy, t), target)
 
 
+@threaded
 def train_diffusion(images: np.ndarray, config: DiffusionConfig, steps: int, seed: int = 0,
                     log_every: int = 10, desc: str = "DDPM") -> DiffusionRun:
     """Train a DDPM with EMA weights on uint8 ``images`` for ``steps`` optimiser steps.
@@ -175,6 +177,7 @@ def train_diffusion(images: np.ndarray, config: DiffusionConfig, steps: int, see
     return run
 
 
+@threaded
 @torch.no_grad()
 def sample(model: nn.Module, config: DiffusionConfig, n: int, seed: int, sampler: str = "ddim",
            num_steps: int = 50, batch_size: int = 128, keep_every: int | None = None

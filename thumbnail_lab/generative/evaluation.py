@@ -56,3 +56,20 @@ def score_samples(extractor: FeatureExtractor, samples: np.ndarray, reference: R
 def public(scores: dict) -> dict:
     """The scores without private entries (arrays), ready for a table or JSON."""
     return {k: v for k, v in scores.items() if not k.startswith("_")}
+
+
+def element_labels(metadata, elements: tuple[str, ...] | list[str]) -> tuple[np.ndarray, list[str]]:
+    """0/1 training labels for the feature extractor and their names.
+
+    ThumbWorld has ``true_<element>`` columns. Real data has none; then the extractor learns the
+    five quintiles of ``log_views`` instead (its embedding still works for the distances, but the
+    element-coverage numbers are then about views quintiles, and chapters should say so).
+    """
+    if len(elements):
+        missing = [f"true_{e}" for e in elements if f"true_{e}" not in metadata.columns]
+        if missing:
+            raise ValueError(f"metadata lacks the truth columns {missing}")
+        return metadata[[f"true_{e}" for e in elements]].to_numpy(dtype=np.float32), list(elements)
+    quintile = np.searchsorted(np.quantile(metadata["log_views"], [0.2, 0.4, 0.6, 0.8]), metadata["log_views"])
+    names = [f"views_q{q + 1}" for q in range(5)]
+    return np.eye(5, dtype=np.float32)[quintile], names

@@ -19,6 +19,7 @@ from torch import nn
 
 from ..atomic import atomic_path
 from ..progress import progress
+from .compute import threaded
 from .images import to_tensor
 
 
@@ -116,6 +117,7 @@ def predict_labels(model: FeatureExtractor, images: np.ndarray, batch_size: int 
                            for i in range(0, len(images), batch_size)])
 
 
+@threaded
 def ensure_feature_extractor(images: np.ndarray, labels: np.ndarray, label_names: tuple[str, ...] | list[str],
                              dataset_name: str, folder: str | Path, epochs: int = 4,
                              seed: int = 0) -> tuple[FeatureExtractor, pd.DataFrame]:

@@ -13,6 +13,7 @@ import torch
 from ..atomic import atomic_path, write_json
 from ..progress import progress
 from .gan import Discriminator, GANConfig, Generator, discriminator_loss, generator_loss
+from .compute import threaded
 from .images import to_tensor, to_uint8
 
 
@@ -40,6 +41,7 @@ def fixed_latents(n: int, z_dim: int, seed: int) -> torch.Tensor:
     return torch.randn(n, z_dim, generator=torch.Generator().manual_seed(seed))
 
 
+@threaded
 def train_gan(images: np.ndarray, config: GANConfig, steps: int, seed: int = 0,
               snapshot_steps: tuple[int, ...] = (), n_snapshot: int = 16, log_every: int = 5,
               desc: str = "GAN") -> GANRun:
@@ -133,6 +135,7 @@ def sample_from_latents(gen: Generator, z: torch.Tensor, batch_size: int = 256) 
     return out
 
 
+@threaded
 def sample_gan(gen: Generator, n: int, seed: int) -> np.ndarray:
     """``n`` random samples; the same seed gives the same images."""
     z_dim = gen.project[0].in_features
@@ -157,6 +160,21 @@ def load_gan(path: str | Path) -> tuple[Generator, dict]:
     return gen, state["extra"]
 
 
+def gan_key(dataset_name: str, config: GANConfig, steps: int, seed: int) -> dict:
+    """What identifies a trained GAN: dataset, config, steps and seed (stored in its checkpoint)."""
+    return json.loads(json.dumps({"dataset": dataset_name, "config": asdict(config), "steps": steps, "seed": seed}))
+
+
+def save_gan_outputs(run: GANRun, folder: str | Path, key: dict, n_samples: int) -> np.ndarray:
+    """Save ``gan.pt`` and ``n_samples`` random samples (``samples.npy``, seed = key's seed + 100) in ``folder``."""
+    folder = Path(folder)
+    save_gan(run, folder / "gan.pt", extra={"key": key})
+    samples = sample_gan(run.generator, n_samples, key["seed"] + 100)
+    save_samples(samples, folder / "samples.npy", {**key, "n_samples": n_samples})
+    return samples
+
+
+@threaded
 def gan_samples(images: np.ndarray, dataset_name: str, config: GANConfig, steps: int, seed: int,
                 n_samples: int, folder: str | Path) -> np.ndarray:
     """Random GAN samples for a dataset: from ``folder``'s checkpoint when it matches, else trained and saved.
@@ -164,18 +182,14 @@ def gan_samples(images: np.ndarray, dataset_name: str, config: GANConfig, steps:
     The checkpoint is reused only if it was trained on the same dataset with the same config,
     steps and seed, so the samples do not depend on whether chapter 02 ran first.
     """
-    folder = Path(folder)
-    key = {"dataset": dataset_name, "config": asdict(config), "steps": steps, "seed": seed}
-    ckpt = folder / "gan.pt"
+    key = gan_key(dataset_name, config, steps, seed)
+    ckpt = Path(folder) / "gan.pt"
     if ckpt.exists():
         gen, extra = load_gan(ckpt)
-        if extra.get("key") == json.loads(json.dumps(key)):
+        if extra.get("key") == key:
             return sample_gan(gen, n_samples, seed + 100)
     run = train_gan(images, config, steps, seed=seed)
-    save_gan(run, ckpt, extra={"key": key})
-    samples = sample_gan(run.generator, n_samples, seed + 100)
-    save_samples(samples, folder / "samples.npy", {**key, "n_samples": n_samples})
-    return samples
+    return save_gan_outputs(run, folder, key, n_samples)
 
 
 def save_samples(samples: np.ndarray, path: str | Path, meta: dict) -> None:

@@ -10,7 +10,7 @@ def to_tensor(images: np.ndarray) -> torch.Tensor:
     images = np.asarray(images)
     if images.ndim != 4 or images.shape[-1] != 3:
         raise ValueError(f"expected images of shape (N, H, W, 3), got {images.shape}")
-    x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float()
+    x = torch.from_numpy(np.array(images, copy=True)).permute(0, 3, 1, 2).float()
     return x.div_(127.5).sub_(1.0).contiguous()
 
 

@@ -5,6 +5,8 @@ All functions take feature matrices ``(N, D)`` (e.g. from
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import linalg
@@ -19,10 +21,15 @@ def frechet_distance(real: np.ndarray, fake: np.ndarray) -> float:
     real, fake = np.asarray(real, np.float64), np.asarray(fake, np.float64)
     mu_r, mu_f = real.mean(0), fake.mean(0)
     s_r, s_f = np.cov(real, rowvar=False), np.cov(fake, rowvar=False)
-    covmean = linalg.sqrtm(s_r @ s_f)
-    if not np.isfinite(covmean).all():  # singular product: regularise as the FID reference code does
-        eps = 1e-6 * np.eye(len(s_r))
-        covmean = linalg.sqrtm((s_r + eps) @ (s_f + eps))
+    with warnings.catch_warnings():
+        # with fewer samples than dimensions the covariances are singular; the square root of
+        # their product still exists (it is what the FID reference code computes), so we do
+        # not repeat scipy's warning in every chapter
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        covmean = linalg.sqrtm(s_r @ s_f)
+        if not np.isfinite(covmean).all():  # regularise as the FID reference code does
+            eps = 1e-6 * np.eye(len(s_r))
+            covmean = linalg.sqrtm((s_r + eps) @ (s_f + eps))
     covmean = covmean.real
     return float(max(0.0, np.sum((mu_r - mu_f) ** 2) + np.trace(s_r) + np.trace(s_f) - 2 * np.trace(covmean)))
 

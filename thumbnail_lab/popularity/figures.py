@@ -1,6 +1,7 @@
 """The chapter's figures, one function each, so the chapter's cells stay one line long."""
 from __future__ import annotations
 
+import functools
 from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -51,7 +52,7 @@ def fusion_sweep(tables: Mapping[str, pd.DataFrame], chosen: float) -> plt.Figur
     for ax in axes:
         ax.axvline(chosen, color="0.4", ls=":", lw=1)
         ax.set_xlabel("weight of the image model (0 = title only, 1 = thumbnail only)")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="lower left")
     axes[0].set_ylabel("Spearman with log views")
     axes[1].set_ylabel("accuracy")
     return fig
@@ -122,9 +123,19 @@ def heatmap_grid(images: np.ndarray, maps: np.ndarray, titles: Sequence[str], su
     return fig
 
 
+@functools.lru_cache(maxsize=1)
+def _font_chars() -> frozenset[int]:
+    """Code points the default matplotlib font can draw."""
+    from matplotlib.font_manager import FontProperties, findfont
+    from matplotlib.ft2font import FT2Font
+
+    return frozenset(FT2Font(findfont(FontProperties())).get_charmap())
+
+
 def _displayable(word: str) -> str:
-    """Replace characters outside the Basic Multilingual Plane (emoji), which the book's font lacks."""
-    return "".join(c if ord(c) < 0x10000 else "[emoji]" for c in word)
+    """Replace characters the book's font lacks (emoji, CJK) with a visible box."""
+    chars = _font_chars()
+    return "".join(c if ord(c) in chars or c.isspace() else "\u25a1" for c in word)
 
 
 def coloured_titles(items: Sequence[tuple[str, float, list[tuple[str, float]]]]) -> plt.Figure:

@@ -101,3 +101,19 @@ def coefficient_table(fit) -> pd.DataFrame:
     ci = fit.conf_int()
     return pd.DataFrame({"coef (per sd)": fit.params, "robust SE (HC3)": fit.bse, "z": fit.tvalues,
                          "p": fit.pvalues, "CI low": ci[0], "CI high": ci[1]}).round(4)
+
+
+def image_predictor(features: pd.DataFrame, y: np.ndarray, train: np.ndarray):
+    """Fit the robust OLS and return a function from uint8 images to predictions.
+
+    New images are standardised with the *training* means and sds, as the fit was.
+    """
+    mu, sd = features[train].mean(), features[train].std(ddof=0).replace(0, 1.0)
+    X = sm.add_constant((features - mu) / sd, has_constant="add")
+    fit = sm.OLS(np.asarray(y, float)[train], X[train]).fit(cov_type="HC3")
+
+    def predict(images: np.ndarray) -> np.ndarray:
+        new = sm.add_constant((image_features(images) - mu) / sd, has_constant="add")
+        return np.asarray(fit.predict(new[X.columns]))
+
+    return predict

@@ -8,6 +8,7 @@ few milliseconds rather than a Python loop over every image.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -104,6 +105,22 @@ class SmallViT(nn.Module):
             blk.keep_attention = keep
 
 
+@contextlib.contextmanager
+def torch_threads(n: int | None):
+    """Run the block with ``n`` intra-op torch threads (None: leave the setting alone).
+
+    Models this small spend more time synchronising threads than computing, and on a busy
+    machine OpenMP's spin-waiting makes extra threads much slower (see the benchmark).
+    """
+    before = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(int(n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def to_tensor(images: np.ndarray) -> torch.Tensor:
     """uint8 (N, H, W, 3) -> normalised float32 (N, 3, H, W)."""
     x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float().div_(255.0)
@@ -138,10 +155,12 @@ class Regressor:
     timing: dict = field(default_factory=dict)
 
     @torch.no_grad()
-    def predict(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    def predict(self, images: np.ndarray, batch_size: int = 256, threads: int | None = 1) -> np.ndarray:
         """Predicted targets (N, n_outputs) in their original units."""
         self.model.eval()
-        out = [self.model(to_tensor(images[i:i + batch_size])).numpy() for i in range(0, len(images), batch_size)]
+        with torch_threads(threads):
+            out = [self.model(to_tensor(images[i:i + batch_size])).numpy()
+                   for i in range(0, len(images), batch_size)]
         pred = np.concatenate(out) if out else np.zeros((0, len(self.y_mean)))
         return pred * self.y_sd + self.y_mean
 
@@ -149,12 +168,21 @@ class Regressor:
 def train_regressor(model: nn.Module, images: np.ndarray, y: np.ndarray, train_idx: np.ndarray,
                     val_idx: np.ndarray, epochs: int = 10, batch_size: int = 128, lr: float = 2e-3,
                     weight_decay: float = 1e-4, augment: bool = True, seed: int = 0,
-                    desc: str = "train", show_progress: bool = True) -> Regressor:
+                    desc: str = "train", show_progress: bool = True, threads: int | None = 1) -> Regressor:
     """Train ``model`` to regress ``y`` (N, k) from uint8 ``images`` (N, H, W, 3).
 
     Returns a ``Regressor`` holding the weights of the best validation epoch, the per-epoch
     history and a timing breakdown (data preparation vs compute) for the benchmark.
+    ``threads`` sets torch's intra-op threads for the run (1 by default, see ``torch_threads``).
     """
+    with torch_threads(threads):
+        return _train(model, images, y, train_idx, val_idx, epochs, batch_size, lr, weight_decay, augment, seed,
+                      desc, show_progress)
+
+
+def _train(model, images, y, train_idx, val_idx, epochs, batch_size, lr, weight_decay, augment, seed, desc,
+           show_progress) -> Regressor:
+    """The training loop behind ``train_regressor``."""
     y = np.asarray(y, np.float32).reshape(len(images), -1)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)

@@ -112,8 +112,17 @@ def run_splits(data: StudyData, splits=SPLITS, extra: Callable[..., dict] | None
     """Fit the cheap models (and ``extra(split, targets, masks, cheap_predictions)``'s) on each
     split and score them.
 
-    Returns the long results table and ``{split: {model: Predictions}}``.
+    Returns the long results table and ``{split: {model: Predictions}}``. BLAS runs on one
+    thread here: the matrices are small, and on a shared machine extra threads mostly spin.
     """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _run_splits(data, splits, extra, n_boot, seed)
+
+
+def _run_splits(data, splits, extra, n_boot, seed):
+    """The loop behind ``run_splits``."""
     tables, all_preds = [], {}
     for split in progress(list(splits), desc="splits"):
         masks, targets = split_setup(data, split)
@@ -245,9 +254,10 @@ def cam_panel(data: StudyData, targets: Targets, regressor, top: np.ndarray, bot
     from . import explain, image_models
 
     layer = regressor.model.features
-    maps = np.concatenate([
-        explain.grad_cam(regressor.model, image_models.to_tensor(data.images[top]), layer, 0, +1.0),
-        explain.grad_cam(regressor.model, image_models.to_tensor(data.images[bottom]), layer, 0, -1.0)])
+    with image_models.torch_threads(1):
+        maps = np.concatenate([
+            explain.grad_cam(regressor.model, image_models.to_tensor(data.images[top]), layer, 0, +1.0),
+            explain.grad_cam(regressor.model, image_models.to_tensor(data.images[bottom]), layer, 0, -1.0)])
     rows = np.concatenate([top, bottom])
     pred = regressor.predict(data.images[rows])[:, 0]
     titles = [f"{p:.2f} / {t:.2f}" for p, t in zip(pred, targets.log_views[rows])]
@@ -258,7 +268,8 @@ def rollout_panel(data: StudyData, targets: Targets, regressor, rows: np.ndarray
     """Images, ViT attention-rollout maps and titles for ``rows``."""
     from . import explain, image_models
 
-    maps = explain.attention_rollout(regressor.model, image_models.to_tensor(data.images[rows]))
+    with image_models.torch_threads(1):
+        maps = explain.attention_rollout(regressor.model, image_models.to_tensor(data.images[rows]))
     pred = regressor.predict(data.images[rows])[:, 0]
     titles = [f"{p:.2f} / {t:.2f}" for p, t in zip(pred, targets.log_views[rows])]
     return data.images[rows], maps, titles
@@ -341,3 +352,18 @@ def results_summary(table: pd.DataFrame, null: pd.DataFrame, fusion_weight: Mapp
     return {"metrics": rows,
             "null_intervals_covering_chance": rnd(null["interval covers chance"].mean()) if len(null) else None,
             "fusion_weight": {k: rnd(v) for k, v in fusion_weight.items()}}
+
+
+def intervention_table(data: StudyData, targets: Targets, masks: Mapping[str, np.ndarray], regressors: Mapping,
+                       truth: Mapping, elements, n_videos: int, seed: int, n_boot: int = 200) -> pd.DataFrame:
+    """Partial dependence by redrawing ``n_videos`` test thumbnails with each element on and off."""
+    from . import counterfactual
+
+    rng = np.random.default_rng(seed)
+    test = np.flatnonzero(masks["test"])
+    rows = np.sort(rng.choice(test, size=min(n_videos, len(test)), replace=False))
+    specs = counterfactual.thumbworld_specs(truth, data.metadata["video_id"].iloc[rows].tolist())
+    predict = {name: (lambda images, r=reg: r.predict(images)[:, 0]) for name, reg in regressors.items()}
+    predict["handcrafted (OLS)"] = handcrafted.image_predictor(data.features, targets.log_views, masks["train"])
+    h, w = data.images.shape[1:3]
+    return counterfactual.intervention_effects(specs, predict, list(elements), truth, w, h, seed, n_boot)

@@ -1,0 +1,130 @@
+"""What training and sampling the generative chapters' models costs on this CPU.
+
+``python -m bench.bench_generative [--tiny]``
+
+On synthetic 64x36 thumbnails (``thumbnail_lab.generative.images.synthetic_thumbnails``) it
+measures, in one run:
+
+- the CPU's matmul throughput (a large ``torch.matmul`` on one thread): the peak;
+- training throughput (images/s) of the chapter-02 DCGAN and the chapter-03 UNet through the
+  chapters' own ``train_gan`` / ``train_diffusion``, the FLOPs one training step does (counted
+  by ``torch.utils.flop_counter``), hence the share of the matmul peak reached, and the share of
+  the loop spent assembling batches (waiting for data);
+- the same GAN training on two threads against one;
+- DDIM (few steps) against the full DDPM ancestral sampler for the same number of images.
+
+Ratios: DDPM/DDIM sampling time, share of matmul peak per model, two-thread/one-thread speed.
+"""
+from __future__ import annotations
+
+import resource
+import sys
+import time
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from thumbnail_lab.generative import diffusion
+from thumbnail_lab.generative.compute import torch_threads
+from thumbnail_lab.generative.gan import Discriminator, GANConfig, Generator, discriminator_loss, generator_loss
+from thumbnail_lab.generative.gan_training import train_gan
+from thumbnail_lab.generative.images import synthetic_thumbnails, to_tensor
+
+HEIGHT, WIDTH = 36, 64
+
+
+def matmul_peak(size: int, threads: int = 1, repeats: int = 5) -> float:
+    """Best GFLOP/s of a float32 ``size`` x ``size`` matmul."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    best = float("inf")
+    with torch_threads(threads):
+        torch.matmul(a, b)
+        for _ in range(repeats):
+            start = time.perf_counter()
+            torch.matmul(a, b)
+            best = min(best, time.perf_counter() - start)
+    return 2 * size ** 3 / best / 1e9
+
+
+def gan_step_flops(config: GANConfig) -> float:
+    """FLOPs of one GAN training step (D on real and fake, G through D, both backward passes)."""
+    gen, disc = Generator(config), Discriminator(config)
+    real = torch.randn(config.batch_size, 3, config.height, config.width)
+    counter = FlopCounterMode(display=False)
+    with counter:
+        fake = gen(torch.randn(config.batch_size, config.z_dim))
+        discriminator_loss(disc(real), disc(fake.detach()), config).backward()
+        generator_loss(disc(fake), config).backward()
+    return float(counter.get_total_flops())
+
+
+def unet_step_flops(config: diffusion.DiffusionConfig) -> float:
+    """FLOPs of one UNet training step (forward + backward on one batch)."""
+    model = diffusion.PatchedUNet(config)
+    clean = torch.randn(config.batch_size, 3, config.height, config.width)
+    counter = FlopCounterMode(display=False)
+    with counter:
+        diffusion.diffusion_loss(model, diffusion.make_scheduler(config), clean, torch.Generator().manual_seed(0)).backward()
+    return float(counter.get_total_flops())
+
+
+def row(model: str, threads: int, run, step_flops: float, steps: int, peak: float) -> dict:
+    """One table row from a training run's timings."""
+    compute_s = max(run.seconds - run.data_seconds, 1e-9)
+    achieved = step_flops * steps / compute_s / 1e9
+    return {"model": model, "threads": threads, "train_images_per_s": round(run.images_per_second, 1),
+            "gflop_per_step": round(step_flops / 1e9, 3), "achieved_gflop_per_s": round(achieved, 2),
+            "matmul_peak_gflop_per_s": round(peak, 2), "share_of_matmul_peak": round(achieved / peak, 4),
+            "data_wait_share": round(run.data_seconds / max(run.seconds, 1e-9), 4)}
+
+
+def run(tiny: bool = False) -> dict:
+    """Measure everything; ``tiny`` finishes in a few seconds (for the tests)."""
+    n, gan_steps, unet_steps, n_sample, size = (64, 3, 3, 2, 256) if tiny else (1024, 60, 40, 16, 2048)
+    images, _ = synthetic_thumbnails(n, HEIGHT, WIDTH, seed=0)
+    peak = matmul_peak(size, 1)
+    gan_cfg = GANConfig()
+    unet_cfg = diffusion.DiffusionConfig(block_out_channels=(32, 64), num_train_timesteps=250, batch_size=16)
+    rows, ratios = [], {}
+
+    gan1 = train_gan(images, gan_cfg, gan_steps, seed=0, threads=1)
+    rows.append(row("DCGAN (chapter 02)", 1, gan1, gan_step_flops(gan_cfg), gan_steps, peak))
+    unet = diffusion.train_diffusion(images, unet_cfg, unet_steps, seed=0, threads=1)
+    rows.append(row("UNet DDPM (chapter 03)", 1, unet, unet_step_flops(unet_cfg), unet_steps, peak))
+    ratios["DCGAN share of matmul peak"] = rows[0]["share_of_matmul_peak"]
+    ratios["UNet share of matmul peak"] = rows[1]["share_of_matmul_peak"]
+
+    all_threads = max(2, torch.get_num_threads())
+    if not tiny:
+        gan2 = train_gan(images, gan_cfg, gan_steps, seed=0, threads=all_threads)
+        rows.append(row("DCGAN (chapter 02)", all_threads, gan2, gan_step_flops(gan_cfg), gan_steps,
+                        matmul_peak(size, all_threads)))
+        ratios[f"DCGAN {all_threads}-thread vs 1-thread training speed"] = round(
+            gan2.images_per_second / gan1.images_per_second, 3)
+
+    timings = {}
+    for sampler, steps in (("ddim", 10 if tiny else 25), ("ddpm", unet_cfg.num_train_timesteps)):
+        _, seconds = diffusion.time_sampler(unet.ema_model, unet_cfg, n_sample, 0, sampler, steps, threads=1)
+        timings[sampler] = seconds
+        rows.append({"model": f"UNet sampling: {sampler.upper()} {steps} steps", "threads": 1,
+                     "sample_images": n_sample, "sample_seconds": round(seconds, 3),
+                     "sample_ms_per_image": round(1000 * seconds / n_sample, 2)})
+    ratios["DDPM vs DDIM sampling time (same images)"] = round(timings["ddpm"] / timings["ddim"], 2)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "name": "generative",
+        "description": "Chapters 02-03: DCGAN and UNet training throughput, share of matmul peak, data wait, "
+                       "DDIM vs DDPM sampling time (synthetic 64x36 thumbnails)",
+        "rows": rows,
+        "ratios": ratios,
+        "notes": [f"{n} synthetic thumbnails; GAN {gan_steps} steps of {gan_cfg.batch_size}, UNet {unet_steps} "
+                  f"steps of {unet_cfg.batch_size} (patch 2, channels {unet_cfg.block_out_channels}); "
+                  f"matmul {size}x{size}; peak RSS {peak_mb:.0f} MB",
+                  "the data wait is the time spent slicing batches out of an in-memory tensor"],
+    }
+
+
+if __name__ == "__main__":
+    from bench.run_all import summarise
+
+    summarise(run(tiny="--tiny" in sys.argv))

@@ -1,0 +1,356 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# (chapter-diffusion)=
+# # Diffusion: better, and is it copying?
+#
+# ## Overview
+# Does a denoising diffusion model draw better thumbnails than the GAN of
+# {ref}`chapter-gan`, and when it does, is it inventing or remembering? We train a DDPM
+# (Hugging Face diffusers' `UNet2DModel` with its `DDPMScheduler`, EMA weights) on the same
+# thumbnails, sample it with the full ancestral sampler and with few-step DDIM, and compare
+# random samples of both generators with the training data on the same footing: Fréchet
+# distance, KID, precision and recall in an in-project feature space, and the frequencies of
+# ThumbWorld's elements. Then we look for copies: the nearest training thumbnails of every
+# sample.
+#
+# After this chapter you will be able to train and sample a small diffusion model on a CPU,
+# choose a sampler knowing its cost, compare generators with numbers that say what they
+# measure, and run a memorisation check.
+#
+# Budget: the default profile trains the UNet for a few minutes on one CPU thread; the UNet
+# works on 2x2-patchified 64x36 images (a 32x18 map of 12 channels) to make that possible.
+# The `full` profile trains a wider UNet for much longer.
+
+# %% tags=["parameters"]
+source = "thumbworld"      # "thumbworld" or a dataset folder
+scenario = "default"
+n_videos = 6000
+seed = 0
+width, height = 64, 36     # training resolution (16:9)
+diffusion_steps = 2000     # optimiser steps of the UNet
+batch_size = 16
+channels = [32, 64]        # UNet block widths (one level per entry)
+prediction_type = "v_prediction"   # or "epsilon"
+num_train_timesteps = 250  # diffusion steps T (the DDPM sampler walks all of them)
+lr = 2e-3
+ddim_steps = [10, 25, 50]  # DDIM step counts compared with the full DDPM sampler
+main_ddim_steps = 25       # the sampler used for the comparison samples
+n_samples = 300            # random samples per generator for the comparison table
+n_tradeoff = 32            # samples per sampler in the speed/quality trade-off
+gan_steps = 600            # the GAN of chapter 02 (reused if it matches, else trained here)
+gan_channels = 64
+feature_epochs = 4         # epochs of the shared feature extractor
+threads = 1                # torch CPU threads (1 is fastest on a busy 2-core machine)
+
+# %%
+from thumbnail_lab.params import Rule, check_params, positive_int
+
+check_params(globals(), {
+    "source": Rule(kind=str), "scenario": Rule(choices=["default", "null", "single_channel"]),
+    "n_videos": positive_int(), "seed": Rule(kind=int, min=0), "width": Rule(kind=int, min=16),
+    "height": Rule(kind=int, min=8), "diffusion_steps": positive_int(), "batch_size": positive_int(),
+    "channels": Rule(kind=list, check=lambda v: None if v and all(isinstance(c, int) and c % 8 == 0 for c in v)
+                     else "must be a list of multiples of 8"),
+    "prediction_type": Rule(choices=["v_prediction", "epsilon"]), "num_train_timesteps": Rule(kind=int, min=10),
+    "lr": Rule(kind=float, min=1e-6, max=1.0),
+    "ddim_steps": Rule(kind=list, check=lambda v: None if v and all(isinstance(s, int) and s > 0 for s in v)
+                       else "must be a list of positive integers"),
+    "main_ddim_steps": positive_int(), "n_samples": Rule(kind=int, min=20), "n_tradeoff": Rule(kind=int, min=8),
+    "gan_steps": positive_int(), "gan_channels": Rule(kind=int, min=8), "feature_epochs": positive_int(),
+    "threads": positive_int()})
+
+# %%
+import numpy as np
+import pandas as pd
+import torch
+from IPython.display import Markdown, display
+
+from thumbnail_lab.atomic import write_json
+from thumbnail_lab.dataset import ensure_dataset
+from thumbnail_lab.generative import diffusion, evaluation, figures, memorisation, narrative
+from thumbnail_lab.generative.feature_extractor import ensure_feature_extractor
+from thumbnail_lab.generative.gan import GANConfig, n_parameters
+from thumbnail_lab.generative.gan_training import gan_samples, save_samples
+from thumbnail_lab.generative.metrics import element_frequencies
+from thumbnail_lab.paths import chapter_dir
+from thumbnail_lab.plotting import image_grid, save_fig, use_book_style
+from thumbnail_lab.report import glue_value
+from thumbnail_lab.seeding import seed_everything
+
+CHAPTER = "03_diffusion"
+# one CPU thread by default: see chapter 02 and the performance appendix
+torch.set_num_threads(threads)
+rng = seed_everything(seed)
+use_book_style()
+
+# %%
+ds = ensure_dataset(source, scenario=scenario, n_videos=n_videos, seed=seed)
+images = np.asarray(ds.images(width=width, height=height))
+glue_value("diff_n_train", len(images))
+print(f"{ds.name}: {len(images)} thumbnails at {width}x{height}")
+
+# %% [markdown]
+# ## The forward process: burying a thumbnail in noise
+# A diffusion model learns to undo a fixed noising process. At step $t$ of $T$ =
+# {glue:text}`diff_T` the image is $\sqrt{\bar\alpha_t}\,x_0 + \sqrt{1-\bar\alpha_t}\,\varepsilon$
+# (here with the cosine schedule); by the last step nothing of the thumbnail is left.
+
+# %%
+config = diffusion.DiffusionConfig(height=height, width=width, block_out_channels=tuple(channels),
+                                   num_train_timesteps=num_train_timesteps, prediction_type=prediction_type,
+                                   lr=lr, batch_size=batch_size)
+glue_value("diff_T", num_train_timesteps)
+shown_t = sorted({0, *np.linspace(0, num_train_timesteps - 1, 6).astype(int)[1:]})
+noised = diffusion.forward_noising(images[rng.choice(len(images), 4, replace=False)], config, shown_t, seed=seed)
+
+# %% mystnb={"figure": {"caption": "The forward (noising) process on four training thumbnails: one column per timestep t.", "name": "fig-diff-forward"}}
+rows = {f"t = {t}": noised[i] for i, t in enumerate(shown_t)}
+save_fig(figures.labelled_rows({k: v for k, v in rows.items()}, ncols=4), "forward_noising", CHAPTER)
+
+# %% [markdown]
+# {numref}`fig-diff-forward` shows one row per timestep.
+#
+# ## Training the denoiser
+# The UNet sees a noised thumbnail and its timestep and predicts the target
+# (`prediction_type`; the default, *v*, mixes noise and image and keeps the loss well scaled
+# at every $t$). One loss, one network, no adversary: the loss curve is the whole story.
+
+# %%
+glue_value("diff_params", n_parameters(diffusion.PatchedUNet(config)))
+glue_value("diff_steps", diffusion_steps)
+glue_value("diff_batch", batch_size)
+run = diffusion.train_diffusion(images, config, diffusion_steps, seed=seed)
+glue_value("diff_train_seconds", run.seconds)
+_ = glue_value("diff_images_per_s", run.images_per_second)
+
+# %% mystnb={"figure": {"caption": "Training loss of the denoiser (mean over windows of 10 steps), log scale.", "name": "fig-diff-loss"}}
+save_fig(figures.loss_curves({"DDPM (UNet2DModel)": run.history}, ["loss"], ylabel="MSE on the target",
+                             logy=True), "loss", CHAPTER)
+
+# %% [markdown]
+# The UNet has {glue:text}`diff_params:,` parameters; {glue:text}`diff_steps:,` steps of
+# {glue:text}`diff_batch` thumbnails took {glue:text}`diff_train_seconds:.0f` s
+# ({glue:text}`diff_images_per_s:.0f` images per second), see {numref}`fig-diff-loss`.
+#
+# ## The reverse process: thumbnails out of noise
+# Sampling runs the learned denoiser backwards from pure noise. {numref}`fig-diff-reverse`
+# follows four samples through a DDIM trajectory.
+
+# %% mystnb={"figure": {"caption": "Reverse (denoising) trajectories of four samples with DDIM: one row per kept timestep, from pure noise (top) to the final sample (bottom).", "name": "fig-diff-reverse"}}
+_, trajectory = diffusion.sample(run.ema_model, config, 4, seed=seed + 3, sampler="ddim",
+                                 num_steps=main_ddim_steps, keep_every=max(1, main_ddim_steps // 6))
+save_fig(figures.labelled_rows({f"t = {t}": x for t, x in trajectory}, ncols=4), "reverse", CHAPTER)
+
+# %% [markdown]
+# ## Few steps or all of them? The sampler trade-off
+# The ancestral DDPM sampler takes all {glue:text}`diff_T` steps; DDIM takes a deterministic
+# shortcut through a subset. We time each on the same {glue:text}`diff_n_tradeoff` latent
+# noises and score the images (KID and Fréchet distance against real thumbnails, in the
+# feature space introduced below; with so few samples only the differences between rows mean
+# anything).
+
+# %%
+labels, label_names = evaluation.element_labels(ds.metadata, ds.elements)
+extractor, extractor_scores = ensure_feature_extractor(images, labels, label_names, ds.name, chapter_dir(CHAPTER),
+                                                       epochs=feature_epochs, seed=seed)
+ref_idx = rng.permutation(len(images))
+reference = evaluation.reference_from(extractor, images[ref_idx[:max(n_samples, 200)]])
+held_out_real = images[ref_idx[max(n_samples, 200):][:n_samples]]   # real images not in the reference
+
+# %%
+glue_value("diff_n_tradeoff", n_tradeoff)
+tradeoff = []
+for sampler, steps in [("ddim", s) for s in ddim_steps] + [("ddpm", num_train_timesteps)]:
+    imgs, seconds = diffusion.time_sampler(run.ema_model, config, n_tradeoff, seed + 5, sampler, steps)
+    s = evaluation.public(evaluation.score_samples(extractor, imgs, reference, seed=seed))
+    tradeoff.append({"sampler": sampler.upper(), "steps": steps, "seconds": seconds,
+                     "ms_per_image": 1000 * seconds / n_tradeoff, "kid": s["kid"], "fd": s["fd"]})
+tradeoff = pd.DataFrame(tradeoff)
+tradeoff.round(3)
+
+# %% mystnb={"figure": {"caption": "Sampling time against quality for DDIM with few steps and the full DDPM sampler (same noise, same number of images; lower KID is better).", "name": "fig-diff-tradeoff"}}
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(6, 3.5))
+for _, r in tradeoff.iterrows():
+    ax.scatter(r["seconds"], r["kid"], s=40)
+    ax.annotate(f"{r['sampler']} {r['steps']}", (r["seconds"], r["kid"]), textcoords="offset points", xytext=(5, 3))
+ax.set(xscale="log", xlabel=f"seconds for {n_tradeoff} images (log)", ylabel="KID (lower is better)")
+save_fig(fig, "tradeoff", CHAPTER)
+
+# %%
+ddpm_row = tradeoff[tradeoff["sampler"] == "DDPM"].iloc[0]
+main_row = tradeoff[(tradeoff["sampler"] == "DDIM") & (tradeoff["steps"] == main_ddim_steps)]
+main_row = main_row.iloc[0] if len(main_row) else tradeoff.iloc[0]
+glue_value("diff_ddpm_vs_ddim_time", ddpm_row["seconds"] / main_row["seconds"])
+glue_value("diff_main_steps", int(main_row["steps"]))
+glue_value("diff_ddpm_kid", ddpm_row["kid"])
+_ = glue_value("diff_ddim_kid", main_row["kid"])
+
+# %% [markdown]
+# The full sampler took {glue:text}`diff_ddpm_vs_ddim_time:.1f` times as long as DDIM with
+# {glue:text}`diff_main_steps` steps (KID {glue:text}`diff_ddpm_kid:.3f` against
+# {glue:text}`diff_ddim_kid:.3f`), see {numref}`fig-diff-tradeoff`. The comparison below
+# therefore uses DDIM with {glue:text}`diff_main_steps` steps.
+#
+# ## Random samples, side by side
+# Neither generator's samples are selected: rows are the first images drawn.
+
+# %%
+gan_config = GANConfig(height=height, width=width, g_channels=gan_channels)
+sets = {"training": images[rng.choice(len(images), n_samples, replace=False)],
+        "GAN": gan_samples(images, ds.name, gan_config, gan_steps, seed, n_samples, chapter_dir("02_gan")),
+        "diffusion": diffusion.sample(run.ema_model, config, n_samples, seed + 100, "ddim", main_ddim_steps)}
+
+# %% mystnb={"figure": {"caption": "Random training thumbnails (top two rows), random GAN samples (middle) and random diffusion samples (bottom), none selected.", "name": "fig-diff-side-by-side"}}
+rows = {}
+for name, imgs in sets.items():
+    rows[name], rows[" " * len(rows)] = imgs[:10], imgs[10:20]
+save_fig(figures.labelled_rows(rows), "side_by_side", CHAPTER)
+
+# %% [markdown]
+# ## GAN against diffusion, on the same footing
+# The feature extractor is a small CNN trained in this project on ThumbWorld's truth columns
+# (the table below gives its held-out AUC per element). Its 128-d pooled features are the
+# space of the Fréchet distance (FD, the formula of FID) and of KID. **These numbers are not
+# comparable with Inception-based FID/KID from papers**: a different network, different
+# images, a different scale. They compare the rows of this table, computed with the same
+# reference set and sample sizes. Precision (share of samples that fall inside the real
+# data's k-NN balls, k = 3) measures realism, recall (share of real thumbnails inside the
+# samples' balls) measures variety. The first row scores real thumbnails that are not in the
+# reference set: the best a generator can hope for at this sample size.
+
+# %%
+extractor_scores.set_index("label").round(3).T
+
+# %%
+scores = {"real (held out)": evaluation.score_samples(extractor, held_out_real, reference, seed=seed)}
+scores.update({k: evaluation.score_samples(extractor, v, reference, seed=seed) for k, v in sets.items()
+               if k != "training"})
+table = pd.DataFrame({k: evaluation.public(v) for k, v in scores.items()}).T
+comparison = table[["n_samples", "n_reference", "fd", "kid", "kid_sd", "precision", "recall", "diversity_ratio",
+                    "coverage"]]
+comparison.round(3)
+
+# %%
+for name, key in (("gan", "GAN"), ("ddpm", "diffusion"), ("real", "real (held out)")):
+    for metric in ("fd", "kid", "precision", "recall", "coverage"):
+        glue_value(f"diff_{name}_{metric}", scores[key][metric])
+_ = glue_value("diff_n_samples", n_samples)
+
+# %% [markdown]
+# With {glue:text}`diff_n_samples` samples per generator: FD {glue:text}`diff_ddpm_fd:.2f`
+# for diffusion, {glue:text}`diff_gan_fd:.2f` for the GAN, {glue:text}`diff_real_fd:.2f` for
+# held-out real thumbnails; KID {glue:text}`diff_ddpm_kid:.3f`, {glue:text}`diff_gan_kid:.3f`
+# and {glue:text}`diff_real_kid:.3f`.
+#
+# ### Which elements do the generators draw?
+# The extractor's element labels (probability > 0.5) give each element's frequency in the
+# training thumbnails and in each generator's samples.
+
+# %% mystnb={"figure": {"caption": "How often the element classifier detects each element in random training thumbnails, GAN samples and diffusion samples (same sample sizes).", "name": "fig-diff-elements"}}
+probs = {"training": evaluation.reference_from(extractor, sets["training"]).probabilities,
+         "GAN": scores["GAN"]["_probabilities"], "diffusion": scores["diffusion"]["_probabilities"]}
+freq = element_frequencies(probs, label_names)
+save_fig(figures.frequency_bars(freq), "elements", CHAPTER)
+
+# %%
+freq.round(3).T
+
+# %% [markdown]
+# ## Is it copying? Nearest training thumbnails
+# For every sample we find its two nearest training thumbnails among all
+# {glue:text}`diff_n_train` (Euclidean distance in pixel space, where a copy is a copy). A
+# sample whose nearest neighbour is more than three times closer than the second nearest
+# (ratio < 1/3) reproduces one specific thumbnail rather than a blend of many.
+
+# %%
+train_px = memorisation.flatten_pixels(images)
+nn = {k: memorisation.nearest_neighbours(memorisation.flatten_pixels(sets[k]), train_px, k=2)
+      for k in ("GAN", "diffusion")}
+copy = {k: memorisation.copy_share(d) for k, (_, d) in nn.items()}
+glue_value("diff_copy_share_ddpm", copy["diffusion"])
+glue_value("diff_copy_share_gan", copy["GAN"])
+pd.DataFrame({k: {"median ratio": float(np.median(memorisation.nn_ratio(d))), "share ratio < 1/3": copy[k],
+                  "median nearest distance": float(np.median(d[:, 0]))} for k, (_, d) in nn.items()}).T.round(3)
+
+# %% mystnb={"figure": {"caption": "The eight diffusion samples closest to a training thumbnail: each sample (first row of a pair) above its nearest training thumbnail, with the nearest/second-nearest distance ratio.", "name": "fig-diff-closest"}}
+idx, dist = nn["diffusion"]
+ratio = memorisation.nn_ratio(dist)
+closest = np.argsort(dist[:, 0])[:8]
+rows = {"sample": sets["diffusion"][closest], "nearest training": images[idx[closest, 0]]}
+fig = figures.labelled_rows(rows)
+for ax, i in zip(fig.axes[1:9], closest):
+    ax.set_title(f"ratio {ratio[i]:.2f}", fontsize=7, pad=1)
+save_fig(fig, "closest_pairs", CHAPTER)
+
+# %% [markdown]
+# {glue:text}`diff_copy_share_ddpm:.1%` of the diffusion samples and
+# {glue:text}`diff_copy_share_gan:.1%` of the GAN samples fall below the 1/3 ratio;
+# {numref}`fig-diff-closest` shows the closest pairs.
+#
+# ### Channel logos
+# ThumbWorld's channels stamp a logo (a coloured disc or square with initials) in a fixed
+# corner. A model that memorises would reproduce specific logos; a model that generalises
+# draws logo-like marks at roughly the data's rate without copying any one of them.
+
+# %%
+if "logo" in label_names:
+    glue_value("diff_logo_train", float(freq.loc["logo", "training"]))
+    glue_value("diff_logo_ddpm", float(freq.loc["logo", "diffusion"]))
+    glue_value("diff_logo_gan", float(freq.loc["logo", "GAN"]))
+    logo_rows = np.flatnonzero(probs["diffusion"][:, label_names.index("logo")] > 0.5)
+    print(f"logo detected in {len(logo_rows)} of {n_samples} diffusion samples; "
+          f"{int((ratio[logo_rows] < 1 / 3).sum())} of them have a nearest/second-nearest ratio below 1/3")
+else:
+    print("this dataset has no logo labels; the copy check above covers whole thumbnails only")
+
+# %% [markdown]
+# ## Discussion
+# The paragraph below is generated from this run's numbers.
+
+# %%
+display(Markdown(narrative.comparison_verdict(evaluation.public(scores["GAN"]), evaluation.public(scores["diffusion"]),
+                                              copy["GAN"], copy["diffusion"])))
+
+# %%
+diffusion.save_diffusion(run, chapter_dir(CHAPTER) / "ddpm.pt", extra={"dataset": ds.name})
+save_samples(sets["diffusion"], chapter_dir(CHAPTER) / "samples.npy",
+             {"dataset": ds.name, "sampler": "ddim", "steps": main_ddim_steps, "n_samples": n_samples, "seed": seed})
+write_json(chapter_dir(CHAPTER) / "results.json", {
+    "dataset": ds.name, "n_train": len(images), "diffusion_steps": diffusion_steps, "config": str(config),
+    "comparison": comparison.to_dict("index"), "tradeoff": tradeoff.drop(columns=["seconds", "ms_per_image"]).to_dict("records"),
+    "element_frequencies": freq.to_dict(), "copy_share": copy, "final_loss": float(run.history["loss"].iloc[-1])})
+
+# %% [markdown]
+# ## What we found
+# - A {glue:text}`diff_params:,`-parameter UNet trained for {glue:text}`diff_train_seconds:.0f` s
+#   draws thumbnails whose Fréchet distance to real ones is {glue:text}`diff_ddpm_fd:.2f`,
+#   against {glue:text}`diff_gan_fd:.2f` for the GAN and {glue:text}`diff_real_fd:.2f` for real
+#   held-out thumbnails (in the project's own feature space, not Inception's).
+# - Precision and recall: {glue:text}`diff_ddpm_precision:.2f` / {glue:text}`diff_ddpm_recall:.2f`
+#   for diffusion, {glue:text}`diff_gan_precision:.2f` / {glue:text}`diff_gan_recall:.2f` for
+#   the GAN.
+# - DDIM with {glue:text}`diff_main_steps` steps is {glue:text}`diff_ddpm_vs_ddim_time:.1f`
+#   times faster than the full sampler.
+# - {glue:text}`diff_copy_share_ddpm:.1%` of diffusion samples look like copies by the
+#   nearest-neighbour ratio test.
+#
+# ## Exercises
+# 1. Set `prediction_type = "epsilon"`. Predict: do the samples get sharper or noisier at this
+#    small budget, and what happens to FD?
+# 2. Cut `n_videos` to a tenth and train as long. Predict the change in the copy share, then
+#    check it: small datasets are where diffusion models memorise.
+# 3. Add `5` to `ddim_steps`. Where does the quality curve of {numref}`fig-diff-tradeoff` bend?
