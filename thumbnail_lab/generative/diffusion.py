@@ -216,6 +216,7 @@ def forward_noising(images: np.ndarray, config: DiffusionConfig, timesteps: list
     return np.stack([to_uint8(scheduler.add_noise(clean, noise, torch.full((len(clean),), t))) for t in timesteps])
 
 
+@threaded
 def time_sampler(model: nn.Module, config: DiffusionConfig, n: int, seed: int, sampler: str,
                  num_steps: int) -> tuple[np.ndarray, float]:
     """Samples and the wall-clock seconds they took."""
