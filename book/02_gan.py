@@ -98,7 +98,8 @@ save_fig(image_grid(images[show], ncols=8), "training_examples", CHAPTER)
 
 # %% [markdown]
 # ## The model and its stabilisers
-# The generator upsamples a latent vector through two transposed convolutions; the
+# The generator upsamples a latent vector twice (nearest-neighbour upsampling followed by a
+# convolution, which avoids the checkerboard artefacts of transposed convolutions); the
 # discriminator mirrors it with strided convolutions. Every stabiliser is a field of
 # `GANConfig`, so the ablation below is the same model with those fields switched off.
 

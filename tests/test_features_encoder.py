@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from thumbnail_lab.features.encoder import clip_embed, embed_images, open_clip_available, train_autoencoder
+from thumbnail_lab.features.encoder import clip_embed, embed_images, open_clip_available, torch_threads, train_autoencoder
 
 
 def blobs(n=96, seed=0):
@@ -18,7 +18,14 @@ def blobs(n=96, seed=0):
 
 def test_autoencoder_learns_and_embeds():
     images, side = blobs()
-    model, history = train_autoencoder(images, embed_dim=8, epochs=5, batch_size=32, width_mult=8, show_progress=False)
+    before = torch.get_num_threads()
+    with torch_threads(1):      # one thread: fast on a shared CPU, and restored afterwards
+        model, history = train_autoencoder(images, embed_dim=8, epochs=5, batch_size=32, width_mult=8, show_progress=False)
+    assert torch.get_num_threads() == before
+    with torch_threads(1):      # batch-by-batch conversion (for datasets too large to hold as floats): same result
+        _, streamed = train_autoencoder(images, embed_dim=8, epochs=2, batch_size=32, width_mult=8,
+                                        show_progress=False, max_in_memory_bytes=0)
+    np.testing.assert_allclose(streamed, history[:2], rtol=1e-5)
     assert history[-1] < history[0]
     emb = embed_images(model, images, batch_size=40)
     assert emb.shape == (96, 8) and emb.dtype == np.float32

@@ -63,6 +63,10 @@ def test_adjustment_removes_channel_and_age():
     assert np.corrcoef(adj, content)[0, 1] > 0.95
     assert abs(np.corrcoef(adj, meta["age_days"])[0, 1]) < 0.05
     assert "C(channel_id)" not in adjustment_formula(meta.assign(channel_id="one"))
+    # the within-channel route (for many channels) gives the same residuals as the dummies
+    within, r2_within = adjusted_log_views(meta, max_dummies=5)
+    np.testing.assert_allclose(within, adj, atol=1e-8)
+    assert abs(r2_within - r2) < 1e-10
     with pytest.raises(KeyError, match="age_days"):
         adjusted_log_views(meta.drop(columns="age_days"))
 
@@ -78,3 +82,14 @@ def test_monosemanticity_and_recovery():
     rec = recovery_summary(pd.Series(["face", "none"]), pd.Series(["food"]), effects)
     assert rec["precision_high"] == 0.5 and rec["precision_low"] == 1.0
     assert rec["found_positive"] == ["face"] and rec["found_negative"] == ["food"]
+
+
+def test_shuffled_test_rates_are_near_nominal():
+    from thumbnail_lab.features.pipeline import shuffled_test_rates
+
+    world = synthetic_features(3000, n_latents=64, k=6, share_with_effect=0.5, seed=4)
+    rng = np.random.default_rng(4)
+    res = analyse(world.activations, world.views, PARAMS, rng, n_sim=10_000, n_perm=500, n_boot=50)
+    rates = shuffled_test_rates(res.groups, world.views, PARAMS, rng, n_repeats=60, n_sim=20_000)
+    assert len(rates) == 60 and rates.columns.tolist() == ["ks_p", "p_high", "p_low"]
+    assert (rates["p_high"] < 0.05).mean() < 0.2 and (rates["p_low"] < 0.05).mean() < 0.2

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
 import statsmodels.formula.api as smf
+from patsy import dmatrix
 
 
 def adjustment_formula(metadata: pd.DataFrame, age_df: int = 5, channel_col: str = "channel_id",
@@ -27,7 +29,7 @@ def adjustment_formula(metadata: pd.DataFrame, age_df: int = 5, channel_col: str
 
 
 def adjusted_log_views(metadata: pd.DataFrame, age_df: int = 5, channel_col: str = "channel_id",
-                       age_col: str = "age_days") -> tuple[np.ndarray, float]:
+                       age_col: str = "age_days", max_dummies: int = 500) -> tuple[np.ndarray, float]:
     """Residual log10 views after channel and age, shifted back by the mean log views.
 
     Parameters
@@ -36,6 +38,10 @@ def adjusted_log_views(metadata: pd.DataFrame, age_df: int = 5, channel_col: str
         Needs ``log_views``, ``channel_col`` and ``age_col``.
     age_df : int
         Degrees of freedom of the B-spline in log(1 + age).
+    max_dummies : int
+        Up to this many channels the model is fitted with channel dummies (statsmodels formula);
+        beyond it, with the within-channel transformation, which gives the same residuals
+        (Frisch-Waugh-Lovell) without a design matrix of one column per channel.
 
     Returns
     -------
@@ -49,8 +55,25 @@ def adjusted_log_views(metadata: pd.DataFrame, age_df: int = 5, channel_col: str
     if bad.any():
         raise ValueError(f"metadata rows {np.flatnonzero(bad)[:10].tolist()} have missing log_views/{age_col}")
     frame = metadata[["log_views", channel_col, age_col]].reset_index(drop=True)
-    fit = smf.ols(adjustment_formula(frame, age_df, channel_col, age_col), data=frame).fit()
-    return np.asarray(fit.resid) + float(frame["log_views"].mean()), float(fit.rsquared)
+    y = frame["log_views"].to_numpy(dtype=float)
+    if frame[channel_col].nunique() <= max_dummies:
+        fit = smf.ols(adjustment_formula(frame, age_df, channel_col, age_col), data=frame).fit()
+        resid = np.asarray(fit.resid)
+    else:
+        resid = _within_residuals(frame, age_df, channel_col, age_col)
+    r2 = 1.0 - float(resid @ resid) / float(((y - y.mean()) ** 2).sum())
+    return resid + float(y.mean()), r2
+
+
+def _within_residuals(frame: pd.DataFrame, age_df: int, channel_col: str, age_col: str) -> np.ndarray:
+    """Residuals of log_views ~ channel effects + age spline, via demeaning within channels."""
+    spline = np.asarray(dmatrix(f"bs(np.log1p({age_col}), df={age_df}) - 1", frame, return_type="matrix"))
+    groups = frame[channel_col].to_numpy()
+    y = frame["log_views"].to_numpy(dtype=float)
+    demean = lambda a: a - pd.DataFrame(a).groupby(groups).transform("mean").to_numpy()
+    y_w, x_w = demean(y.reshape(-1, 1))[:, 0], demean(spline)
+    fit = sm.OLS(y_w, x_w).fit()
+    return y_w - x_w @ np.asarray(fit.params)
 
 
 def adjusted_views(metadata: pd.DataFrame, age_df: int = 5, channel_col: str = "channel_id",

@@ -93,23 +93,28 @@ class ConvAutoencoder(nn.Module):
 
 def train_autoencoder(images: np.ndarray, embed_dim: int = 64, epochs: int = 5, batch_size: int = 128,
                       lr: float = 2e-3, width_mult: int = 32, seed: int = 0,
-                      show_progress: bool = True) -> tuple[ConvAutoencoder, list[float]]:
+                      show_progress: bool = True, max_in_memory_bytes: int = 2**30) -> tuple[ConvAutoencoder, list[float]]:
     """Train the autoencoder on uint8 images (N, H, W, 3) without any label.
 
-    Returns the model (in eval mode) and the per-epoch mean reconstruction MSE.
+    Images whose float copy would exceed ``max_in_memory_bytes`` stay uint8 (e.g. the dataset's
+    memmap) and are converted batch by batch. Returns the model (in eval mode) and the per-epoch
+    mean reconstruction MSE.
     """
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     n, h, w, _ = images.shape
     model = ConvAutoencoder(h, w, embed_dim, width_mult)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    data = to_tensor(images)
+    # Small sets are converted once; large ones stay uint8 (a memmap) and are converted per batch,
+    # since 524,288 float thumbnails would not fit in memory.
+    data = to_tensor(images) if n * h * w * 3 * 4 <= max_in_memory_bytes else None
     history = []
     for _ in progress(range(epochs), desc="autoencoder epochs", disable=not show_progress):
         perm = torch.randperm(n, generator=gen)
         total = 0.0
         for start in range(0, n, batch_size):
-            xb = data[perm[start:start + batch_size]]
+            idx = perm[start:start + batch_size]
+            xb = data[idx] if data is not None else to_tensor(images[np.sort(idx.numpy())])
             loss = F.mse_loss(model(xb), xb)
             opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -199,3 +199,31 @@ def status_changes(raw: FeatureAnalysis, adjusted: FeatureAnalysis) -> pd.DataFr
     both = both[changed & ((both["status_raw"] != "middle") | (both["status_adjusted"] != "middle")
                            | both["significant_raw"] | both["significant_adjusted"])]
     return both.reset_index()
+
+
+def shuffled_test_rates(groups: FeatureGroups, views: np.ndarray, params: GroupParams, rng: np.random.Generator,
+                        n_repeats: int = 200, n_sim: int = 100_000, alpha: float = 0.05) -> pd.DataFrame:
+    """How often the KS and held-out tests fire when the views are shuffled over thumbnails.
+
+    Each repeat permutes the views (so no feature can matter), re-ranks the same groups and
+    runs the published tests. A calibrated test fires in about ``alpha`` of the repeats; the
+    feature groups overlap and the ranking picks extremes, which is what this checks.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per repeat: ``ks_p``, ``p_high`` (P(random >= HHM)), ``p_low`` (P(random <= LHM)).
+    """
+    views = np.asarray(views, dtype=float)
+    kept_size = params.group_size - params.n_held_out
+    rows = []
+    for _ in range(n_repeats):
+        shuffled = rng.permutation(views)
+        stats = group_statistic(shuffled[groups.kept], params.statistic)
+        order = np.lexsort((groups.table["feature"].to_numpy(), -stats))
+        k = min(params.top_k, len(order) // 2)
+        ks, _ = random_group_comparison(stats, shuffled, kept_size, rng, statistic=params.statistic)
+        held, _, _ = held_out_test(shuffled, groups.held_out[order[:k]].ravel(), groups.held_out[order[-k:]].ravel(),
+                                   rng, n_sim, params.statistic)
+        rows.append({"ks_p": ks.pvalue, "p_high": held.p_random_ge_high, "p_low": held.p_random_le_low})
+    return pd.DataFrame(rows)

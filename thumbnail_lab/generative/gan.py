@@ -61,8 +61,11 @@ class Generator(nn.Module):
         self.project = nn.Sequential(nn.Linear(config.z_dim, c * self.shape0[1] * self.shape0[2]),
                                      nn.BatchNorm1d(c * self.shape0[1] * self.shape0[2]), nn.ReLU(True))
         self.body = nn.Sequential(
-            nn.ConvTranspose2d(c, c // 2, 4, 2, 1), nn.BatchNorm2d(c // 2), nn.ReLU(True),
-            nn.ConvTranspose2d(c // 2, c // 4, 4, 2, 1), nn.BatchNorm2d(c // 4), nn.ReLU(True),
+            # resize-convolutions, not transposed convolutions: no checkerboard artefacts
+            nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c, c // 2, 3, padding=1),
+            nn.BatchNorm2d(c // 2), nn.ReLU(True),
+            nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c // 2, c // 4, 3, padding=1),
+            nn.BatchNorm2d(c // 4), nn.ReLU(True),
             nn.Conv2d(c // 4, 3, 3, padding=1), nn.Tanh())
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:

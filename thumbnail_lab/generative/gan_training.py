@@ -16,6 +16,9 @@ from .gan import Discriminator, GANConfig, Generator, discriminator_loss, genera
 from .compute import threaded
 from .images import to_tensor, to_uint8
 
+#: Bumped whenever the networks change, so stale checkpoints are retrained rather than loaded.
+ARCHITECTURE_VERSION = 2
+
 
 @dataclass
 class GANRun:
@@ -162,7 +165,8 @@ def load_gan(path: str | Path) -> tuple[Generator, dict]:
 
 def gan_key(dataset_name: str, config: GANConfig, steps: int, seed: int) -> dict:
     """What identifies a trained GAN: dataset, config, steps and seed (stored in its checkpoint)."""
-    return json.loads(json.dumps({"dataset": dataset_name, "config": asdict(config), "steps": steps, "seed": seed}))
+    return json.loads(json.dumps({"dataset": dataset_name, "config": asdict(config), "steps": steps, "seed": seed,
+                                  "architecture": ARCHITECTURE_VERSION}))
 
 
 def save_gan_outputs(run: GANRun, folder: str | Path, key: dict, n_samples: int) -> np.ndarray:
@@ -185,9 +189,9 @@ def gan_samples(images: np.ndarray, dataset_name: str, config: GANConfig, steps:
     key = gan_key(dataset_name, config, steps, seed)
     ckpt = Path(folder) / "gan.pt"
     if ckpt.exists():
-        gen, extra = load_gan(ckpt)
-        if extra.get("key") == key:
-            return sample_gan(gen, n_samples, seed + 100)
+        state = torch.load(ckpt, map_location="cpu", weights_only=False)
+        if state["extra"].get("key") == key:
+            return sample_gan(load_gan(ckpt)[0], n_samples, seed + 100)
     run = train_gan(images, config, steps, seed=seed)
     return save_gan_outputs(run, folder, key, n_samples)
 

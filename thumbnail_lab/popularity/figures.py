@@ -95,7 +95,7 @@ def interval_dots(table: pd.DataFrame, target: str, metric: str, hue: str = "spl
     if chance is not None:
         ax.axvline(chance, color="k", ls=":", lw=1, label="chance")
     ax.set_yticks(range(len(models)), models)
-    ax.invert_yaxis()
+    ax.set_ylim(len(models) - 0.5, -0.5)  # first model on top, with room for every row's dots
     ax.set(xlabel=f"{metric} ({target.replace('_', ' ')}), 95% bootstrap interval", title=title)
     ax.legend(fontsize=8, loc="lower right")
     return fig
@@ -151,7 +151,8 @@ def coloured_titles(items: Sequence[tuple[str, float, list[tuple[str, float]]]])
         ax.text(x, row, f"{pred:5.2f}", fontsize=9, va="center", family="monospace")
         x = 0.08
         for (word, _), colour in zip(attr, word_colours(attr, scale)):
-            t = ax.text(x, row, _displayable(word), fontsize=10, va="center",
+            dark = 0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2] < 0.5
+            t = ax.text(x, row, _displayable(word), fontsize=10, va="center", color="white" if dark else "black",
                         bbox=dict(boxstyle="round,pad=0.15", fc=colour, ec="none"))
             bb = t.get_window_extent(renderer=renderer).transformed(ax.transData.inverted())
             x = bb.x1 + 0.012
@@ -175,8 +176,9 @@ def recovered_vs_planted(table: pd.DataFrame) -> plt.Figure:
     first = table[table["model"] == models[0]]
     for _, r in first.iterrows():
         ax.annotate(r["element"], (r["planted"], r["effect"]), fontsize=7, xytext=(3, 3), textcoords="offset points")
-    ax.set(xlabel="planted effect on log10 views (ThumbWorld truth)", ylabel="effect implied by the model",
-           title="recovered vs planted element effects (test thumbnails)")
+    ax.set(xlabel="planted change in log10 views for the same redraw (ThumbWorld truth)",
+           ylabel="change in the model's prediction",
+           title="recovered vs planted element effects (test thumbnails redrawn with / without)")
     ax.legend(fontsize=8)
     return fig
 

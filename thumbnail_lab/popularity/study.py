@@ -7,6 +7,7 @@ two scores (see ``metrics``), always on the split's test rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Mapping
 
 import numpy as np
@@ -341,7 +342,13 @@ def clip_model(data: StudyData, targets: Targets, masks: Mapping[str, np.ndarray
     return wide_table(evaluate(preds, targets, masks, "random", n_boot, seed), "random", "log_views")
 
 
-def results_summary(table: pd.DataFrame, null: pd.DataFrame, fusion_weight: Mapping[str, float]) -> dict:
+def content_only(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of models that see only the thumbnail and/or the title (oracles excluded)."""
+    return table[table["oracle"].eq("content") & ~table["model"].str.startswith("oracle")]
+
+
+def results_summary(table: pd.DataFrame, null_adjusted: pd.DataFrame, null_raw: pd.DataFrame,
+                    fusion_weight: Mapping[str, float]) -> dict:
     """The chapter's key numbers as plain, rounded JSON (rounding keeps the file stable)."""
     rnd = lambda x: None if x is None or not np.isfinite(x) else round(float(x), 6)  # noqa: E731
     rows = {}
@@ -349,8 +356,9 @@ def results_summary(table: pd.DataFrame, null: pd.DataFrame, fusion_weight: Mapp
         key = f"{r.split}/{r.target}/{r.model}/{r.metric}"
         rows[key] = {"value": rnd(r.value), "low": rnd(r.low), "high": rnd(r.high),
                      "fraction_of_oracle": rnd(getattr(r, "fraction_of_oracle", float("nan")))}
-    return {"metrics": rows,
-            "null_intervals_covering_chance": rnd(null["interval covers chance"].mean()) if len(null) else None,
+    cover = lambda t: rnd(null_summary(t)["interval covers chance"].mean()) if len(t) else None  # noqa: E731
+    return {"metrics": rows, "null_intervals_covering_chance": {"adjusted_views": cover(null_adjusted),
+                                                                 "raw_views": cover(null_raw)},
             "fusion_weight": {k: rnd(v) for k, v in fusion_weight.items()}}
 
 
@@ -367,3 +375,62 @@ def intervention_table(data: StudyData, targets: Targets, masks: Mapping[str, np
     predict["handcrafted (OLS)"] = handcrafted.image_predictor(data.features, targets.log_views, masks["train"])
     h, w = data.images.shape[1:3]
     return counterfactual.intervention_effects(specs, predict, list(elements), truth, w, h, seed, n_boot)
+
+
+def adjusted_for_channel_and_age(data: StudyData) -> StudyData:
+    """A copy whose log views have the *true* channel and age effects removed (ThumbWorld only).
+
+    In the null world what is left is pure noise, so every model must score at chance on every
+    target and split; on raw views a content model can still beat chance by recognising the
+    channel (big channels stay big) or the upload year (titles name it, styles drift).
+    """
+    meta = data.metadata.copy()
+    missing = [c for c in ("true_channel_effect", "true_age_effect") if c not in meta]
+    if missing:
+        raise KeyError(f"metadata lacks {missing}; adjusting for the true effects needs ThumbWorld data")
+    meta["log_views"] = meta["log_views"] - meta["true_channel_effect"] - meta["true_age_effect"]
+    return StudyData(meta, data.images, data.features, data.title_embeddings)
+
+
+def chance_coverage(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Share of each content-only model's intervals that contain chance, per views definition."""
+    parts = []
+    for label, table in tables.items():
+        summary = null_summary(table)
+        parts.append(summary.groupby("model", sort=False)["interval covers chance"].mean().rename(label))
+    return pd.concat(parts, axis=1).round(2)
+
+
+def save_outputs(folder, results: pd.DataFrame, regressors: Mapping) -> list:
+    """Write the long metrics table (CSV) and each trained image model's weights, atomically.
+
+    Returns the paths written. Later chapters (or a reader) reload a model with
+    ``model.load_state_dict(torch.load(path)["state_dict"])`` and read ``y_mean``/``y_sd`` beside it.
+    """
+    import torch
+
+    from ..atomic import atomic_path, write_text
+
+    folder = Path(folder)
+    written = [folder / "metrics.csv"]
+    write_text(written[0], results.to_csv(index=False, float_format="%.6f"))
+    for name, reg in regressors.items():
+        path = folder / f"{name.replace(' ', '_').lower()}.pt"
+        with atomic_path(path) as tmp:
+            torch.save({"state_dict": reg.model.state_dict(), "y_mean": reg.y_mean.tolist(),
+                        "y_sd": reg.y_sd.tolist(), "outputs": ["log_views", "channel_relative"]}, tmp)
+        written.append(path)
+    return written
+
+
+def selection_correlations(data: StudyData) -> dict[str, float]:
+    """Correlation of the channel- and age-adjusted views with the true channel and age effects.
+
+    Zero before cleaning; a filter on views (e.g. dropping videos under 500 views) keeps only the
+    lucky videos of small channels and recent uploads, which makes the leftover noise correlate
+    negatively with both: a confound created by the cleaning itself.
+    """
+    meta = data.metadata
+    resid = meta["log_views"] - meta["true_channel_effect"] - meta["true_age_effect"]
+    return {"channel": float(np.corrcoef(resid, meta["true_channel_effect"])[0, 1]),
+            "age": float(np.corrcoef(resid, meta["true_age_effect"])[0, 1])}
