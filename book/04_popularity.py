@@ -225,6 +225,8 @@ print(f"best content-only model on popular/unpopular: {best_content['model']}")
 # {numref}`fig-pop-oracle` divides each model's Spearman correlation by its oracle's: the content
 # oracle for models that see only the thumbnail or the title, the full oracle for the baselines
 # that see the channel or the upload date. Spearman is the one metric all four targets share.
+# A fraction near one on this random split is not yet good news: the next two sections show how
+# much of it comes from recognising the channel rather than from the content.
 
 # %% mystnb={"figure": {"caption": "Each model's test Spearman correlation as a fraction of its oracle's on the random split (0 = chance, 1 = the best achievable with the same inputs), for the four targets. Blue bars are thumbnail/title models measured against the content oracle; orange bars are baselines measured against the full oracle.", "name": "fig-pop-oracle"}}
 if has_truth:

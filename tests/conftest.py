@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from thumbnail_lab.netguard import allow_network, block_network
+from thumbnail_lab.netguard import blocked
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -15,9 +15,8 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 @pytest.fixture(autouse=True, scope="session")
 def no_network():
     """Refuse every non-loopback connection for the whole test session (local servers still work)."""
-    block_network()
-    yield
-    allow_network()
+    with blocked():
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from thumbnail_lab.dataset.collect import (FAILURES_FILE, JOURNAL_FILE, CollectE
                                            check_channel_url, collect, read_id_csv, read_journal,
                                            retry_after_seconds)
 from thumbnail_lab.dataset.layout import DatasetError
-from thumbnail_lab.netguard import allow_network, block_network
+from thumbnail_lab.netguard import blocked
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_collect_fakes import TITLES, FakeYDL, thumbnail_bytes  # noqa: E402
@@ -105,9 +105,8 @@ def server():
 
 @pytest.fixture
 def offline():
-    block_network()
-    yield
-    allow_network()
+    with blocked():
+        yield
 
 
 GOOD = ["okmaxres001", "onlyhq00002", "limited0003", "flaky500004", "timeout0005", "reset000006", "slow0000007",

@@ -5,6 +5,15 @@ import pytest
 from thumbnail_lab.generative.diffusion import (DiffusionConfig, forward_noising, load_diffusion, sample,
                                                 save_diffusion, train_diffusion)
 from thumbnail_lab.generative.images import synthetic_thumbnails
+from thumbnail_lab.generative.compute import torch_threads
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One torch thread: small convolutions on a shared 2-core machine run many times faster."""
+    with torch_threads(1):
+        yield
+
 
 TINY = DiffusionConfig(height=16, width=32, patch=2, block_out_channels=(16, 32), num_train_timesteps=50,
                        batch_size=16, lr=3e-3)

@@ -7,6 +7,15 @@ from thumbnail_lab.generative.gan import GANConfig, Discriminator, Generator, di
 from thumbnail_lab.generative.gan_training import gan_samples, load_gan, sample_gan, save_gan, train_gan
 from thumbnail_lab.generative.images import synthetic_thumbnails, to_tensor, to_uint8
 from thumbnail_lab.generative.interpolation import latent_walk, save_gif, slerp
+from thumbnail_lab.generative.compute import torch_threads
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One torch thread: small convolutions on a shared 2-core machine run many times faster."""
+    with torch_threads(1):
+        yield
+
 
 TINY = GANConfig(height=16, width=28, z_dim=8, g_channels=32, d_channels=8, batch_size=16)
 

@@ -7,6 +7,15 @@ from thumbnail_lab.generative.images import synthetic_thumbnails
 from thumbnail_lab.generative.memorisation import copy_share, flatten_pixels, nearest_neighbours, nn_ratio
 from thumbnail_lab.generative.metrics import (diversity, element_coverage, element_frequencies, frechet_distance,
                                               kernel_inception_distance, precision_recall)
+from thumbnail_lab.generative.compute import torch_threads
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One torch thread: small convolutions on a shared 2-core machine run many times faster."""
+    with torch_threads(1):
+        yield
+
 
 RNG = np.random.default_rng(0)
 A = RNG.normal(size=(400, 8))

@@ -7,9 +7,11 @@ socket layer so that any connection to a non-loopback address raises ``NetworkBl
 """
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import socket
+from typing import Iterator
 
 ENV_FLAG = "THUMBNAIL_LAB_BLOCK_NETWORK"
 _original_connect = socket.socket.connect
@@ -56,6 +58,21 @@ def allow_network() -> None:
     """Undo ``block_network``."""
     socket.socket.connect = _original_connect
     socket.socket.connect_ex = _original_connect_ex
+
+
+@contextlib.contextmanager
+def blocked() -> Iterator[None]:
+    """Block the network inside the ``with`` block, then restore whatever was in force before.
+
+    Unlike ``allow_network``, leaving the block does not lift a guard that an outer scope set
+    (a test fixture inside a session-wide guard stays offline after it ends).
+    """
+    saved = socket.socket.connect, socket.socket.connect_ex
+    block_network()
+    try:
+        yield
+    finally:
+        socket.socket.connect, socket.socket.connect_ex = saved
 
 
 def block_if_requested() -> None:
