@@ -117,6 +117,7 @@ from thumbnail_lab.report import glue_value
 from thumbnail_lab.seeding import seed_everything
 
 CHAPTER = "05_features"
+checkpoints = chapter_dir(CHAPTER) / "checkpoints"   # a killed run resumes training from here
 rng = seed_everything(seed)
 use_book_style()
 results = {}
@@ -140,7 +141,8 @@ print(f"analysed: {ds.name} ({len(ds.metadata)} thumbnails); encoder and SAE tra
 # %%
 if encoder == "autoencoder":
     with threads(torch_threads):
-        ae, ae_history = train_autoencoder(images_sae, embed_dim, ae_epochs, width_mult=ae_width, seed=seed)
+        ae, ae_history = train_autoencoder(images_sae, embed_dim, ae_epochs, width_mult=ae_width, seed=seed,
+                                           checkpoint_path=checkpoints / "autoencoder.pt")
     embed = lambda imgs: embed_images(ae, imgs)
     print("reconstruction MSE per epoch:", np.round(ae_history, 4))
 else:
@@ -159,7 +161,8 @@ emb_sae, emb = embed(images_sae), embed(images)
 # %%
 standardise = Standardiser.fit(emb_sae)
 with threads(torch_threads):
-    sae, sae_history = train_sae(standardise(emb_sae), SAEConfig(expansion=sae_expansion, k=sae_k, epochs=sae_epochs, seed=seed))
+    sae, sae_history = train_sae(standardise(emb_sae), SAEConfig(expansion=sae_expansion, k=sae_k, epochs=sae_epochs, seed=seed),
+                                 checkpoint_path=checkpoints / "sae.pt")
 acts = encode_sparse(sae, standardise(emb))
 diag = pd.DataFrame({"SAE corpus": diagnostics(sae, standardise(emb_sae)).as_dict(),
                      "analysed thumbnails": diagnostics(sae, standardise(emb)).as_dict()})

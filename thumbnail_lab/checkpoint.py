@@ -40,9 +40,9 @@ def data_digest(array: np.ndarray, max_rows: int = 4096) -> str:
 
     Cheap on a large memmap, yet any other dataset or embedding gives another digest.
     """
-    rows = np.unique(np.linspace(0, len(array) - 1, min(len(array), max_rows)).astype(np.int64)) if len(array) else []
-    h = hashlib.sha256(f"{array.shape}|{array.dtype}".encode())
-    h.update(np.ascontiguousarray(np.asarray(array)[rows] if len(array) else array).tobytes())
+    rows = np.linspace(0, len(array) - 1, min(len(array), max_rows)).round().astype(np.int64)
+    h = hashlib.sha256(f"{tuple(array.shape)}|{array.dtype}".encode())
+    h.update(np.ascontiguousarray(array[rows]).tobytes())
     return h.hexdigest()[:16]
 
 

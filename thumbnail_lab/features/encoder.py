@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..checkpoint import data_digest, maybe_checkpoint
 from ..progress import progress
 
 
@@ -93,12 +94,15 @@ class ConvAutoencoder(nn.Module):
 
 def train_autoencoder(images: np.ndarray, embed_dim: int = 64, epochs: int = 5, batch_size: int = 128,
                       lr: float = 2e-3, width_mult: int = 32, seed: int = 0,
-                      show_progress: bool = True, max_in_memory_bytes: int = 2**30) -> tuple[ConvAutoencoder, list[float]]:
+                      show_progress: bool = True, max_in_memory_bytes: int = 2**30,
+                      checkpoint_path: Path | None = None) -> tuple[ConvAutoencoder, list[float]]:
     """Train the autoencoder on uint8 images (N, H, W, 3) without any label.
 
     Images whose float copy would exceed ``max_in_memory_bytes`` stay uint8 (e.g. the dataset's
-    memmap) and are converted batch by batch. Returns the model (in eval mode) and the per-epoch
-    mean reconstruction MSE.
+    memmap) and are converted batch by batch. With ``checkpoint_path`` the state is saved after
+    every epoch, and a run started again with the same images and settings resumes from it to
+    bitwise the same model (a finished run returns at once). Returns the model (in eval mode)
+    and the per-epoch mean reconstruction MSE.
     """
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -108,8 +112,16 @@ def train_autoencoder(images: np.ndarray, embed_dim: int = 64, epochs: int = 5, 
     # Small sets are converted once; large ones stay uint8 (a memmap) and are converted per batch,
     # since 524,288 float thumbnails would not fit in memory.
     data = to_tensor(images) if n * h * w * 3 * 4 <= max_in_memory_bytes else None
-    history = []
-    for _ in progress(range(epochs), desc="autoencoder epochs", disable=not show_progress):
+    history: list[float] = []
+    ckpt = maybe_checkpoint(checkpoint_path, {"trainer": "autoencoder-v1", "data": data_digest(images), "epochs": epochs,
+                                              "embed_dim": embed_dim, "batch_size": batch_size, "lr": lr,
+                                              "width_mult": width_mult, "seed": seed, "streamed": data is None,
+                                              "threads": torch.get_num_threads()})  # threads may change the last bits
+    first = 0
+    if ckpt is not None:
+        first, extra = ckpt.load(model, opt, {"shuffle": gen})
+        history = extra.get("history", history)
+    for epoch in progress(range(first, epochs), desc="autoencoder epochs", disable=not show_progress):
         perm = torch.randperm(n, generator=gen)
         total = 0.0
         for start in range(0, n, batch_size):
@@ -121,6 +133,8 @@ def train_autoencoder(images: np.ndarray, embed_dim: int = 64, epochs: int = 5, 
             opt.step()
             total += float(loss.detach()) * len(xb)
         history.append(total / n)
+        if ckpt is not None:
+            ckpt.save(model, opt, epoch + 1, {"shuffle": gen}, {"history": history})
     return model.eval(), history
 
 

@@ -9,12 +9,14 @@ that have not fired for ``dead_steps`` batches must reconstruct what the main la
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 from torch import nn
 
+from ..checkpoint import data_digest, maybe_checkpoint
 from ..progress import progress
 
 
@@ -126,10 +128,13 @@ def _aux_loss(sae: TopKSAE, x: torch.Tensor, x_hat: torch.Tensor, dead: torch.Te
     return ((err - residual) ** 2).sum(-1).mean() / (residual ** 2).sum(-1).mean().clamp_min(1e-8)
 
 
-def train_sae(x: np.ndarray, config: SAEConfig = SAEConfig(), show_progress: bool = True) -> tuple[TopKSAE, list[float]]:
+def train_sae(x: np.ndarray, config: SAEConfig = SAEConfig(), show_progress: bool = True,
+              checkpoint_path: Path | None = None) -> tuple[TopKSAE, list[float]]:
     """Train a TopK SAE on (already standardised) embeddings ``x``.
 
-    Returns the model and the per-epoch mean FVU on the training batches.
+    With ``checkpoint_path`` the state is saved after every epoch, and a run started again
+    with the same data and config resumes from it to bitwise the same model (a finished run
+    returns at once). Returns the model and the per-epoch mean FVU on the training batches.
     """
     torch.manual_seed(config.seed)
     gen = torch.Generator().manual_seed(config.seed)
@@ -141,8 +146,15 @@ def train_sae(x: np.ndarray, config: SAEConfig = SAEConfig(), show_progress: boo
     opt = torch.optim.Adam(sae.parameters(), lr=config.lr)
     since_fired = torch.zeros(sae.n_latents)
     var = ((data - data.mean(0)) ** 2).sum(-1).mean()
-    history = []
-    for _ in progress(range(config.epochs), desc="SAE epochs", disable=not show_progress):
+    history: list[float] = []
+    # The thread count is part of the fingerprint: it may change the last bits of a sum.
+    ckpt = maybe_checkpoint(checkpoint_path, {"trainer": "sae-v1", "data": data_digest(data.numpy()),
+                                              "threads": torch.get_num_threads(), **asdict(config)})
+    first = 0
+    if ckpt is not None:
+        first, extra = ckpt.load(sae, opt, {"shuffle": gen})
+        history, since_fired = extra.get("history", history), extra.get("since_fired", since_fired)
+    for epoch in progress(range(first, config.epochs), desc="SAE epochs", disable=not show_progress):
         perm = torch.randperm(len(data), generator=gen)
         fvu_sum, n_batches = 0.0, 0
         for start in range(0, len(data), config.batch_size):
@@ -158,6 +170,8 @@ def train_sae(x: np.ndarray, config: SAEConfig = SAEConfig(), show_progress: boo
             fvu_sum += float(mse.detach() / var)
             n_batches += 1
         history.append(fvu_sum / n_batches)
+        if ckpt is not None:
+            ckpt.save(sae, opt, epoch + 1, {"shuffle": gen}, {"history": history, "since_fired": since_fired})
     return sae, history
 
 

@@ -39,7 +39,9 @@ def score_samples(extractor: FeatureExtractor, samples: np.ndarray, reference: R
 
     ``diversity_ratio`` is the samples' mean pairwise feature distance over the real images'
     (1 = as varied as the data, near 0 = mode collapse). ``coverage`` is the share of elements
-    the samples show at least half as often as the real data does.
+    the samples show at least half as often as the real data does; ``element_error`` the mean
+    absolute difference between the samples' and the real data's element frequencies (coverage
+    alone rewards a classifier that fires on everything in unrealistic images; this does not).
     """
     feats = embed_images(extractor, samples)
     probs = predict_labels(extractor, samples)
@@ -50,6 +52,7 @@ def score_samples(extractor: FeatureExtractor, samples: np.ndarray, reference: R
             "precision": precision, "recall": recall,
             "diversity_ratio": diversity(feats, seed=seed) / reference.diversity,
             "coverage": element_coverage(reference.frequencies, (probs > 0.5).mean(0)),
+            "element_error": float(np.abs((probs > 0.5).mean(0) - reference.frequencies).mean()),
             "_probabilities": probs}
 
 

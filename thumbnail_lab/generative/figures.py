@@ -63,3 +63,19 @@ def frequency_bars(freq: pd.DataFrame) -> plt.Figure:
     ax.set(xlabel="share of images in which the classifier detects the element", ylabel="")
     ax.legend(loc="lower right")
     return fig
+
+
+def sampler_tradeoff(table: pd.DataFrame, n_images: int) -> plt.Figure:
+    """KID against sampling seconds, one labelled point per sampler setting (log time axis)."""
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for _, r in table.iterrows():
+        ax.scatter(r["seconds"], r["kid"], s=40)
+        ax.annotate(f"{r['sampler']} {r['steps']}", (r["seconds"], r["kid"]), textcoords="offset points",
+                    xytext=(5, 3))
+    ax.set(xscale="log", xlabel=f"seconds for {n_images} images (log scale)", ylabel="KID (lower is better)")
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.margins(x=0.15, y=0.15)
+    return fig

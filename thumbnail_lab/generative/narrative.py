@@ -55,6 +55,12 @@ def comparison_verdict(gan: dict, diffusion: dict, copy_share_gan: float, copy_s
                  f"for the GAN; recall (variety covered) {diffusion['recall']:.2f} against {gan['recall']:.2f}.")
     parts.append(f"The diffusion samples show {_pct(diffusion['coverage'])} of the elements at least half as often "
                  f"as the training data, the GAN's {_pct(gan['coverage'])}.")
+    if "element_error" in gan and "element_error" in diffusion:
+        closer = "diffusion model" if diffusion["element_error"] < gan["element_error"] else "GAN"
+        parts.append(f"Element frequencies differ from the training data's by {diffusion['element_error']:.2f} on "
+                     f"average for diffusion and {gan['element_error']:.2f} for the GAN, so the {closer}'s mix of "
+                     f"elements is closer to the data's (the classifier learned on real thumbnails and can fire "
+                     f"on elements that are not there in unrealistic images, which inflates coverage).")
     for name, share in (("diffusion model", copy_share_diffusion), ("GAN", copy_share_gan)):
         if share == 0:
             parts.append(f"No {name} sample has a nearest training thumbnail three times closer than the "
