@@ -51,7 +51,7 @@ def gan_step_flops(config: GANConfig) -> float:
     gen, disc = Generator(config), Discriminator(config)
     real = torch.randn(config.batch_size, 3, config.height, config.width)
     counter = FlopCounterMode(display=False)
-    with counter:
+    with counter, torch_threads(1):
         fake = gen(torch.randn(config.batch_size, config.z_dim))
         discriminator_loss(disc(real), disc(fake.detach()), config).backward()
         generator_loss(disc(fake), config).backward()
@@ -63,8 +63,9 @@ def unet_step_flops(config: diffusion.DiffusionConfig) -> float:
     model = diffusion.PatchedUNet(config)
     clean = torch.randn(config.batch_size, 3, config.height, config.width)
     counter = FlopCounterMode(display=False)
-    with counter:
-        diffusion.diffusion_loss(model, diffusion.make_scheduler(config), clean, torch.Generator().manual_seed(0)).backward()
+    with counter, torch_threads(1):
+        loss = diffusion.diffusion_loss(model, diffusion.make_scheduler(config), clean, torch.Generator().manual_seed(0))
+        loss.backward()
     return float(counter.get_total_flops())
 
 

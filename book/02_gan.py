@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -35,8 +37,8 @@ scenario = "default"
 n_videos = 6000
 seed = 0
 width, height = 64, 36     # training resolution (16:9, multiples of 4)
-gan_steps = 600            # training steps of the stabilised GAN (batches of batch_size)
-ablation_steps = 600       # steps of the GAN without stabilisers
+gan_steps = 500            # training steps of the stabilised GAN (batches of batch_size)
+ablation_steps = 500       # steps of the GAN without stabilisers
 batch_size = 32
 g_channels = 64            # generator width
 n_eval_samples = 500       # samples scored against the training set
@@ -66,7 +68,7 @@ from thumbnail_lab.atomic import write_json
 from thumbnail_lab.dataset import ensure_dataset
 from thumbnail_lab.generative import evaluation, figures, narrative
 from thumbnail_lab.generative.feature_extractor import ensure_feature_extractor
-from thumbnail_lab.generative.gan import GANConfig, n_parameters
+from thumbnail_lab.generative.gan import Discriminator, GANConfig, Generator, n_parameters
 from thumbnail_lab.generative.gan_training import (fixed_latents, gan_key, sample_from_latents, sample_gan,
                                                    save_gan_outputs, train_gan)
 from thumbnail_lab.generative.interpolation import latent_walk, save_gif
@@ -105,8 +107,6 @@ save_fig(image_grid(images[show], ncols=8), "training_examples", CHAPTER)
 
 # %%
 config = GANConfig(height=height, width=width, g_channels=g_channels, batch_size=batch_size)
-from thumbnail_lab.generative.gan import Discriminator, Generator  # noqa: E402  (only to count parameters)
-
 print(config)
 glue_value("gan_g_params", n_parameters(Generator(config)))
 _ = glue_value("gan_d_params", n_parameters(Discriminator(config)))

@@ -413,22 +413,26 @@ else:
 # included ({numref}`fig-pop-planted`).
 
 # %% mystnb={"figure": {"caption": "Partial dependence by intervention: for each ThumbWorld element, the mean change in predicted log10 views when the element is drawn into vs out of the same test thumbnails (95 % bootstrap intervals over videos), against the planted change. The dashed line is perfect recovery.", "name": "fig-pop-planted"}}
-if has_truth and "n_videos" in ds.truth:
+can_intervene = has_truth and "n_videos" in ds.truth  # redrawing needs ThumbWorld's plan
+if can_intervene:
     pdp = study.intervention_table(data, targets, masks, regressors["random"], ds.truth, ds.elements,
                                    n_intervene, seed, n_boot)
-    glue_value("pop_n_intervene", int(min(n_intervene, masks["test"].sum())))
     save_fig(figures.recovered_vs_planted(pdp), "recovered_vs_planted", CHAPTER)
+else:
+    print("real data: no planted effects to compare with")
+
+# %%
+if can_intervene:
     gap = pdp[pdp["model"] == "small CNN"].assign(gap=lambda t: t["effect"] - t["planted"])
     worst = gap.loc[gap["gap"].abs().idxmax()]
-    glue_value("pop_gap_element", worst["element"])
-    glue_value("pop_gap_model", worst["effect"])
-    glue_value("pop_gap_planted", worst["planted"])
-    display(study.recovery_slopes(pdp))
+    recovered = {"pop_n_intervene": int(min(n_intervene, masks["test"].sum())), "pop_gap_element": worst["element"],
+                 "pop_gap_model": worst["effect"], "pop_gap_planted": worst["planted"]}
 else:
-    for name, value in [("pop_n_intervene", 0), ("pop_gap_element", "none"), ("pop_gap_model", float("nan")),
-                        ("pop_gap_planted", float("nan"))]:
-        glue_value(name, value)
-    print("real data: no planted effects to compare with")
+    recovered = {"pop_n_intervene": 0, "pop_gap_element": "none", "pop_gap_model": float("nan"),
+                 "pop_gap_planted": float("nan")}
+for name, value in recovered.items():
+    glue_value(name, value)
+study.recovery_slopes(pdp) if can_intervene else None
 
 # %% [markdown]
 # A slope below one means a model shrinks the effects (its predictions are pulled towards the

@@ -139,6 +139,8 @@ def train_diffusion(images: np.ndarray, config: DiffusionConfig, steps: int, see
         Seeds the initial weights, batch order, noise and timesteps.
     log_every : int
         The loss history holds the mean loss of every window of this many steps.
+    threads : int, optional
+        Keyword only: torch CPU threads for this call (see :mod:`thumbnail_lab.generative.compute`).
     """
     data = to_tensor(images)
     if tuple(data.shape[2:]) != (config.height, config.width):

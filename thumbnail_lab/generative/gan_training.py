@@ -64,6 +64,8 @@ def train_gan(images: np.ndarray, config: GANConfig, steps: int, seed: int = 0,
         Steps after which to draw samples from ``n_snapshot`` fixed latents (step 0 = before training).
     log_every : int
         Record the losses every this many steps.
+    threads : int, optional
+        Keyword only: torch CPU threads for this call (see :mod:`thumbnail_lab.generative.compute`).
     """
     data = to_tensor(images)
     if tuple(data.shape[2:]) != (config.height, config.width):
