@@ -80,19 +80,7 @@ def run(tiny: bool = False) -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Print the table."""
-    argv = sys.argv[1:] if argv is None else argv
-    result = run(tiny="--tiny" in argv)
-    keys = list(result["rows"][0])
-    print(result["description"])
-    print("  ".join(f"{k:>24}" for k in keys))
-    for row in result["rows"]:
-        print("  ".join(f"{row[k]!s:>24}" for k in keys))
-    for name, value in result["ratios"].items():
-        print(f"{name}: {value}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    from bench.run_all import summarise
+
+    summarise(run(tiny="--tiny" in sys.argv))

@@ -13,6 +13,8 @@ group search on a dense copy of the activations, at the largest size where a den
 """
 from __future__ import annotations
 
+import sys
+
 import resource
 import time
 import tracemalloc
@@ -101,20 +103,7 @@ def run(tiny: bool = False) -> dict:
     }
 
 
-def _print(result: dict) -> None:
-    print(result["description"])
-    keys = ["n_thumbnails", "group_size", "n_features", "n_significant_bh", "seconds", "group_search_s", "peak_mb",
-            "activations_mb"]
-    print(" ".join(f"{k:>16}" for k in keys))
-    for r in result["rows"]:
-        print(" ".join(f"{r[k]:>16}" for k in keys))
-    for k, v in result["ratios"].items():
-        print(f"  {k}: {v:.4g}")
-    for note in result["notes"]:
-        print("  note:", note)
-
-
 if __name__ == "__main__":
-    import sys
+    from bench.run_all import summarise
 
-    _print(run(tiny="--tiny" in sys.argv))
+    summarise(run(tiny="--tiny" in sys.argv))

@@ -19,31 +19,18 @@ from __future__ import annotations
 
 import resource
 import sys
-import time
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from thumbnail_lab.generative import diffusion
-from thumbnail_lab.generative.compute import torch_threads
+from bench.common import matmul_peak
+from thumbnail_lab.threads import torch_threads
 from thumbnail_lab.generative.gan import Discriminator, GANConfig, Generator, discriminator_loss, generator_loss
 from thumbnail_lab.generative.gan_training import train_gan
-from thumbnail_lab.generative.images import synthetic_thumbnails, to_tensor
+from thumbnail_lab.generative.images import synthetic_thumbnails
 
 HEIGHT, WIDTH = 36, 64
-
-
-def matmul_peak(size: int, threads: int = 1, repeats: int = 5) -> float:
-    """Best GFLOP/s of a float32 ``size`` x ``size`` matmul."""
-    a, b = torch.randn(size, size), torch.randn(size, size)
-    best = float("inf")
-    with torch_threads(threads):
-        torch.matmul(a, b)
-        for _ in range(repeats):
-            start = time.perf_counter()
-            torch.matmul(a, b)
-            best = min(best, time.perf_counter() - start)
-    return 2 * size ** 3 / best / 1e9
 
 
 def gan_step_flops(config: GANConfig) -> float:

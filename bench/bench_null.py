@@ -17,6 +17,8 @@ fast method draws from the same distribution.
 """
 from __future__ import annotations
 
+import sys
+
 import time
 import tracemalloc
 
@@ -86,20 +88,7 @@ def run(tiny: bool = False) -> dict:
     }
 
 
-def _print(result: dict) -> None:
-    print(result["description"])
-    print(f"{'method':>16} {'draws':>10} {'s measured':>11} {'s per 1M':>10} {'peak MB':>8}")
-    for r in result["rows"]:
-        flag = " (extrapolated)" if r["extrapolated"] else ""
-        print(f"{r['method']:>16} {r['draws_measured']:>10,} {r['seconds_measured']:>11.3f} "
-              f"{r['seconds_per_1M']:>10.3f} {r['peak_mb']:>8.1f}{flag}")
-    for k, v in result["ratios"].items():
-        print(f"  {k}: {v:.4g}")
-    for note in result["notes"]:
-        print("  note:", note)
-
-
 if __name__ == "__main__":
-    import sys
+    from bench.run_all import summarise
 
-    _print(run(tiny="--tiny" in sys.argv))
+    summarise(run(tiny="--tiny" in sys.argv))

@@ -26,22 +26,11 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from bench.common import matmul_peak
+from thumbnail_lab.threads import torch_threads
 from thumbnail_lab.popularity import image_models, synthetic
 
 HEIGHT, WIDTH = 36, 64
-
-
-def matmul_peak(size: int, threads: int, repeats: int = 5) -> float:
-    """Best GFLOP/s of a float32 ``size`` x ``size`` matmul on ``threads`` threads."""
-    a, b = torch.randn(size, size), torch.randn(size, size)
-    best = float("inf")
-    with image_models.torch_threads(threads):
-        torch.matmul(a, b)  # warm-up
-        for _ in range(repeats):
-            start = time.perf_counter()
-            torch.matmul(a, b)
-            best = min(best, time.perf_counter() - start)
-    return 2 * size**3 / best / 1e9
 
 
 def train_flops_per_image(model: nn.Module, batch: int = 16) -> float:
@@ -65,7 +54,7 @@ def build(kind: str) -> nn.Module:
 def latency(model: nn.Module, images: np.ndarray, batch: int, threads: int = 1) -> float:
     """Seconds per thumbnail when predicting ``images`` in batches of ``batch``."""
     model.eval()
-    with torch.no_grad(), image_models.torch_threads(threads):
+    with torch.no_grad(), torch_threads(threads):
         model(image_models.to_tensor(images[:batch]))  # warm-up
         start = time.perf_counter()
         for i in range(0, len(images), batch):
@@ -125,21 +114,7 @@ def run(tiny: bool = False) -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Print the table."""
-    argv = sys.argv[1:] if argv is None else argv
-    result = run(tiny="--tiny" in argv)
-    keys = list(result["rows"][0])
-    print(result["description"])
-    print("  ".join(f"{k:>14.14}" for k in keys))
-    for row in result["rows"]:
-        print("  ".join(f"{row[k]!s:>14.14}" for k in keys))
-    for name, value in result["ratios"].items():
-        print(f"{name}: {value}")
-    for note in result["notes"]:
-        print(f"note: {note}")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    from bench.run_all import summarise
+
+    summarise(run(tiny="--tiny" in sys.argv))

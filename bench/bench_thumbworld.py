@@ -66,15 +66,7 @@ def run(tiny: bool = False) -> dict:
     }
 
 
-def _print(result: dict) -> None:
-    cols = list(result["rows"][0])
-    print(result["description"])
-    print("  ".join(f"{c:>20}" for c in cols))
-    for row in result["rows"]:
-        print("  ".join(f"{row[c]:>20}" for c in cols))
-    for name, value in result["ratios"].items():
-        print(f"{name}: {value}")
-
-
 if __name__ == "__main__":
-    _print(run(tiny="--tiny" in sys.argv))
+    from bench.run_all import summarise
+
+    summarise(run(tiny="--tiny" in sys.argv))

@@ -57,6 +57,8 @@ def summarise(result: dict) -> None:
         print(pd.DataFrame(result.get("rows") or []).to_string(index=False))
     for key, value in (result.get("ratios") or {}).items():
         print(f"  ratio {key}: {value:.3g}")
+    for note in result.get("notes") or []:
+        print(f"  note: {note}")
 
 
 def machine() -> dict:

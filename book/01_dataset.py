@@ -51,6 +51,7 @@ check_params(globals(), {
 # %%
 import numpy as np
 import pandas as pd
+from IPython.display import display
 
 from thumbnail_lab import datacard
 from thumbnail_lab.atomic import write_json

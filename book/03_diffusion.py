@@ -87,7 +87,7 @@ from thumbnail_lab.generative.gan import GANConfig, n_parameters
 from thumbnail_lab.generative.gan_training import gan_samples, save_samples
 from thumbnail_lab.generative.metrics import element_frequencies
 from thumbnail_lab.paths import chapter_dir
-from thumbnail_lab.plotting import image_grid, save_fig, use_book_style
+from thumbnail_lab.plotting import save_fig, use_book_style
 from thumbnail_lab.report import glue_value
 from thumbnail_lab.seeding import seed_everything
 

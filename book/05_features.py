@@ -106,7 +106,8 @@ from thumbnail_lab.atomic import write_json
 from thumbnail_lab.dataset import ensure_dataset
 from thumbnail_lab.features import figures
 from thumbnail_lab.features.adjust import adjusted_views
-from thumbnail_lab.features.encoder import clip_embed, embed_images, torch_threads as threads, train_autoencoder
+from thumbnail_lab.features.encoder import clip_embed, embed_images, train_autoencoder
+from thumbnail_lab.threads import torch_threads as threads
 from thumbnail_lab.features.monosemantic import dominant_elements, recovery_summary, truth_matrix
 from thumbnail_lab.features.pipeline import (GroupParams, analyse, reanalyse, shuffled_test_rates, split_replication,
                                              status_changes)

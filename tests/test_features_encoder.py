@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from thumbnail_lab.features.encoder import clip_embed, embed_images, open_clip_available, torch_threads, train_autoencoder
+from thumbnail_lab.features.encoder import clip_embed, embed_images, open_clip_available, train_autoencoder
+from thumbnail_lab.threads import torch_threads
 
 
 def blobs(n=96, seed=0):

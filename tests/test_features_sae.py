@@ -3,7 +3,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from thumbnail_lab.features.encoder import torch_threads
+from thumbnail_lab.threads import torch_threads
 from thumbnail_lab.features.sae import SAEConfig, Standardiser, TopKSAE, decoder_recovery, diagnostics, encode_sparse, train_sae
 
 

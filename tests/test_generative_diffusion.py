@@ -5,7 +5,7 @@ import pytest
 from thumbnail_lab.generative.diffusion import (DiffusionConfig, forward_noising, load_diffusion, sample,
                                                 save_diffusion, train_diffusion)
 from thumbnail_lab.generative.images import synthetic_thumbnails
-from thumbnail_lab.generative.compute import torch_threads
+from thumbnail_lab.threads import torch_threads
 
 
 @pytest.fixture(autouse=True, scope="module")

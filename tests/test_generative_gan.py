@@ -7,7 +7,7 @@ from thumbnail_lab.generative.gan import GANConfig, Discriminator, Generator, di
 from thumbnail_lab.generative.gan_training import gan_samples, load_gan, sample_gan, save_gan, train_gan
 from thumbnail_lab.generative.images import synthetic_thumbnails, to_tensor, to_uint8
 from thumbnail_lab.generative.interpolation import latent_walk, save_gif, slerp
-from thumbnail_lab.generative.compute import torch_threads
+from thumbnail_lab.threads import torch_threads
 
 
 @pytest.fixture(autouse=True, scope="module")

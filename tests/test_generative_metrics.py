@@ -7,7 +7,7 @@ from thumbnail_lab.generative.images import synthetic_thumbnails
 from thumbnail_lab.generative.memorisation import copy_share, flatten_pixels, nearest_neighbours, nn_ratio
 from thumbnail_lab.generative.metrics import (diversity, element_coverage, element_frequencies, frechet_distance,
                                               kernel_inception_distance, precision_recall)
-from thumbnail_lab.generative.compute import torch_threads
+from thumbnail_lab.threads import torch_threads
 
 
 @pytest.fixture(autouse=True, scope="module")

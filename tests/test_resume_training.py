@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from thumbnail_lab.checkpoint import TrainingCheckpoint, data_digest
-from thumbnail_lab.features.encoder import torch_threads, train_autoencoder
+from thumbnail_lab.threads import torch_threads
 from thumbnail_lab.features.sae import SAEConfig, train_sae
 
 REPO = Path(__file__).resolve().parent.parent

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from thumbnail_lab.thumbworld import ELEMENTS, SCENARIOS, generate_thumbworld, title_features
-from thumbnail_lab.thumbworld.compose import ThumbSpec, render
+from thumbnail_lab.thumbworld.compose import render
 from thumbnail_lab.thumbworld.platform import plan_platform
 from thumbnail_lab.thumbworld.views import simulate_views
 

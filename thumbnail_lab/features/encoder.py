@@ -8,10 +8,8 @@ Readers with a CLIP checkpoint on disk can use it instead through ``open_clip``
 """
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import torch
@@ -20,24 +18,6 @@ from torch import nn
 
 from ..checkpoint import data_digest, maybe_checkpoint
 from ..progress import progress
-
-
-@contextlib.contextmanager
-def torch_threads(n: int | None) -> Iterator[None]:
-    """Run the block with ``n`` torch threads (None or 0: leave the setting alone), then restore it.
-
-    Small convolutions on a CPU that other processes share can run several times faster on one
-    thread: OpenMP threads that wait for each other at every layer lose whenever one is descheduled.
-    """
-    if not n:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def to_tensor(images: np.ndarray) -> torch.Tensor:

@@ -26,7 +26,7 @@ from torch import nn
 
 from ..atomic import atomic_path
 from ..progress import progress
-from .compute import threaded
+from ..threads import threaded
 from .images import to_tensor, to_uint8
 
 
@@ -140,7 +140,7 @@ def train_diffusion(images: np.ndarray, config: DiffusionConfig, steps: int, see
     log_every : int
         The loss history holds the mean loss of every window of this many steps.
     threads : int, optional
-        Keyword only: torch CPU threads for this call (see :mod:`thumbnail_lab.generative.compute`).
+        Keyword only: torch CPU threads for this call (see :mod:`thumbnail_lab.threads`).
     """
     data = to_tensor(images)
     if tuple(data.shape[2:]) != (config.height, config.width):

@@ -19,7 +19,7 @@ from torch import nn
 
 from ..atomic import atomic_path
 from ..progress import progress
-from .compute import threaded
+from ..threads import threaded
 from .images import to_tensor
 
 

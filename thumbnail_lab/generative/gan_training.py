@@ -13,7 +13,7 @@ import torch
 from ..atomic import atomic_path, write_json
 from ..progress import progress
 from .gan import Discriminator, GANConfig, Generator, discriminator_loss, generator_loss
-from .compute import threaded
+from ..threads import threaded
 from .images import to_tensor, to_uint8
 
 #: Bumped whenever the networks change, so stale checkpoints are retrained rather than loaded.
@@ -65,7 +65,7 @@ def train_gan(images: np.ndarray, config: GANConfig, steps: int, seed: int = 0,
     log_every : int
         Record the losses every this many steps.
     threads : int, optional
-        Keyword only: torch CPU threads for this call (see :mod:`thumbnail_lab.generative.compute`).
+        Keyword only: torch CPU threads for this call (see :mod:`thumbnail_lab.threads`).
     """
     data = to_tensor(images)
     if tuple(data.shape[2:]) != (config.height, config.width):

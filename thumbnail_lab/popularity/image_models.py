@@ -8,7 +8,6 @@ few milliseconds rather than a Python loop over every image.
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ import torch
 from torch import nn
 
 from ..progress import progress
+from ..threads import torch_threads
 
 PIXEL_MEAN, PIXEL_SD = 0.5, 0.25
 
@@ -103,22 +103,6 @@ class SmallViT(nn.Module):
         """Make every block store its attention weights on the next forward pass."""
         for blk in self.blocks:
             blk.keep_attention = keep
-
-
-@contextlib.contextmanager
-def torch_threads(n: int | None):
-    """Run the block with ``n`` intra-op torch threads (None: leave the setting alone).
-
-    Models this small spend more time synchronising threads than computing, and on a busy
-    machine OpenMP's spin-waiting makes extra threads much slower (see the benchmark).
-    """
-    before = torch.get_num_threads()
-    if n:
-        torch.set_num_threads(int(n))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def to_tensor(images: np.ndarray) -> torch.Tensor:

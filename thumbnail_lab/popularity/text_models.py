@@ -110,7 +110,7 @@ def encode(titles: Sequence[str], batch_size: int = 128, model_path: str | None 
     """Encode titles with the sentence model (no cache)."""
     import torch
 
-    from .image_models import torch_threads
+    from ..threads import torch_threads
 
     # one thread: batches of short titles are too small to gain from more, and on a busy
     # machine OpenMP's spinning threads make them many times slower

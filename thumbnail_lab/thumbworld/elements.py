@@ -15,7 +15,7 @@ import random
 
 from PIL import Image, ImageDraw
 
-from .palette import (HAIR_COLORS, HEADLINE_FONTS, SKIN_TONES, SMALL_FONT, TEXT_COLORS, Color, font, hsv,
+from .palette import (HAIR_COLORS, SKIN_TONES, SMALL_FONT, TEXT_COLORS, Color, font, hsv,
                       mix, palette_color, shade)
 
 W, H = 320, 180

@@ -2,8 +2,8 @@
 
 Small convolutions gain little from a second thread, and on a busy machine (other
 processes on the same cores) OpenMP's thread barriers can make a two-thread run many times
-slower than a one-thread run. The generative chapters therefore expose ``threads`` as a
-parameter and pass it here; the benchmark measures both settings.
+slower than a one-thread run. The training chapters therefore expose a threads parameter
+and pass it here; the benchmarks measure both settings.
 """
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ R = TypeVar("R")
 
 @contextlib.contextmanager
 def torch_threads(n: int | None) -> Iterator[None]:
-    """Run the block with ``torch.set_num_threads(n)`` (``None`` leaves the setting alone)."""
-    if n is None:
+    """Run the block with ``torch.set_num_threads(n)`` (``None`` or 0 leaves the setting alone)."""
+    if not n:
         yield
         return
     before = torch.get_num_threads()
