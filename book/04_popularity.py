@@ -35,7 +35,7 @@
 # %% tags=["parameters"]
 source = "thumbworld"       # "thumbworld" or a dataset folder in the metadata.csv + images/ layout
 scenario = "default"        # ThumbWorld world: "default", "null" or "single_channel"
-n_videos = 4000             # videos simulated before cleaning
+n_videos = 6000             # videos simulated before cleaning (the dataset of chapter 01)
 seed = 0
 image_width = 64            # thumbnails are resized to image_width x image_height
 image_height = 36

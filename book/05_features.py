@@ -38,7 +38,7 @@
 # %% tags=["parameters"]
 source = "thumbworld"       # "thumbworld" or a dataset folder in the metadata.csv + images/ layout
 scenario = "default"        # ThumbWorld world analysed in the main sections
-n_videos = 4000             # videos simulated before cleaning
+n_videos = 6000             # videos simulated before cleaning (the dataset of chapter 01)
 seed = 0
 sae_corpus = "second_draw"  # SAE/encoder trained on "second_draw" (another ThumbWorld seed) or "same"
 sae_n_videos = 4000         # size of the second draw
