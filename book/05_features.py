@@ -467,7 +467,7 @@ fire.to_frame("share of repeats with p < alpha")
 # the worse; the permutation p-values above do not have this problem, because each one tests a
 # single group against groups of its own size.
 #
-# ## One channel: what about 330 videos can show
+# ## One channel: what a few hundred videos can show
 # The published single-channel variant works on one creator's few hundred videos: features active
 # on at least 11 videos, the *mean* views of the lowest 10 of each group (the top one held out),
 # the top-10 features, and the held-out mean against a million random 10-video means.
