@@ -1,8 +1,8 @@
 """The book machinery: profiles, chapter sources, TOC, runner helpers, environment, guards."""
 from __future__ import annotations
 
+import ast
 import json
-import re
 import socket
 import subprocess
 import sys
@@ -68,7 +68,8 @@ def test_profile_values_are_parameters_the_chapter_declares():
     for source in BOOK.glob("[0-9][0-9]_*.py"):
         nb = jupytext.reads(source.read_text(encoding="utf-8"), fmt="py:percent")
         params_cell = next(c for c in nb.cells if c.cell_type == "code")
-        declared = set(re.findall(r"^([A-Za-z_]\w*)\s*(?::[^=]+)?=", params_cell.source, re.M))
+        declared = {node.id for node in ast.walk(ast.parse(params_cell.source))
+                    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
         for profile, values in profiles[source.stem].items():
             unknown = set(values or {}) - declared
             assert not unknown, f"{source.stem}/{profile} sets undeclared parameters {sorted(unknown)}"

@@ -1,7 +1,12 @@
 """Loaded by chapter kernels that the book runner starts (it puts this folder on PYTHONPATH).
 
-It only blocks the network when the runner asked for it; nothing else happens here.
+It blocks the network when the runner asked for it, and silences one warning: libraries that
+import ``tqdm.auto`` (diffusers does) warn that notebook widgets are missing, which the static
+book cannot show anyway; the book's own progress bars print plain lines.
 """
+import warnings
+
+warnings.filterwarnings("ignore", message="IProgress not found")
 try:
     from thumbnail_lab.netguard import block_if_requested
 
