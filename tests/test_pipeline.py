@@ -224,3 +224,27 @@ def test_buildcheck_reports_missing_pages_and_errors(tmp_path):
     (tmp_path / "html" / "book" / "01_x.html").write_text("Traceback (most recent call last)")
     assert problems(tmp_path / "html", toc) == ["page book/01_x shows an error from its execution",
                                                 "chapter book/01_x has no figure"]
+
+
+def test_save_fig_shows_the_saved_png_whatever_the_backend(tmp_path, monkeypatch):
+    import IPython.display
+    import matplotlib
+
+    from thumbnail_lab import plotting
+
+    monkeypatch.setenv("THUMBNAIL_LAB_ARTIFACTS", str(tmp_path))
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    matplotlib.use("Agg")  # the backend under which figures once went missing from the book
+    fig, ax = matplotlib.pyplot.subplots()
+    ax.plot([0, 1], [1, 0])
+    assert plotting.save_fig(fig, "line", "ch") is None
+    png = plotting.figure_path("line", "ch").read_bytes()
+    assert len(shown) == 1 and shown[0].data == png and png.startswith(b"\x89PNG")
+
+
+def test_kernels_get_the_inline_backend_even_if_the_caller_set_another(monkeypatch, tmp_path):
+    from thumbnail_lab.execute import kernel_environment
+
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    assert kernel_environment(tmp_path)["MPLBACKEND"] == "module://matplotlib_inline.backend_inline"

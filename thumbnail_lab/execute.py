@@ -80,7 +80,8 @@ def kernel_environment(out_dir: Path) -> dict[str, str]:
     env.setdefault("THUMBNAIL_LAB_BLOCK_NETWORK", "1")
     env.setdefault("HF_HUB_OFFLINE", "1")
     env.setdefault("TRANSFORMERS_OFFLINE", "1")
-    env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    # Forced, not defaulted: a caller's MPLBACKEND=Agg (pytest sets it) would leave figures out of the book.
+    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
     return env
 

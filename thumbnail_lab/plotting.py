@@ -60,14 +60,16 @@ def save_fig(fig: plt.Figure, name: str, chapter: str, show: bool = True) -> Non
     Returns nothing, so that the cell has exactly one output for its ``mystnb.figure``
     metadata to number (see ``figure_path`` for where the PNG is).
     """
-    fig.savefig(figure_path(name, chapter))
+    path = figure_path(name, chapter)
+    fig.savefig(path)
     if show:
         try:
-            from IPython.display import display
-
-            display(fig)
+            from IPython.display import Image, display
         except ImportError:  # outside IPython there is nothing to show
             pass
+        else:
+            # Show the saved PNG itself: the book then shows exactly the file, whatever backend is active.
+            display(Image(filename=str(path)))
     plt.close(fig)
 
 
