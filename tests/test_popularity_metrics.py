@@ -104,18 +104,6 @@ def test_channel_mean_falls_back_for_unseen_channels():
     assert pred.tolist() == [2.0, 2.0, 10.0, pytest.approx(14 / 3)]
 
 
-def test_implied_effects_recover_planted_ones_from_a_perfect_model():
-    from thumbnail_lab.popularity import explain
-
-    meta, _, truth = synthetic.make_world(1500, seed=6, object_effect=0.4)
-    rows = np.arange(len(meta))
-    table = explain.recovered_vs_planted({"perfect": meta["true_content_effect"].to_numpy()}, meta,
-                                         truth["element_effects"], rows)
-    row = table.set_index("element").loc["object"]
-    assert row["planted"] == 0.4
-    assert row["effect"] == pytest.approx(0.4, abs=0.03) and row["low"] < 0.4 < row["high"] + 1e-9
-
-
 def test_adjusting_the_null_world_leaves_only_noise():
     from thumbnail_lab.popularity import study
 

@@ -2,11 +2,9 @@
 attributions (in ``text_models``), and the element effects the models imply vs the planted ones."""
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import numpy as np
-import pandas as pd
-import statsmodels.api as sm
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -71,40 +69,6 @@ def _normalise(maps: np.ndarray) -> np.ndarray:
     lo = maps.min(axis=(1, 2), keepdims=True)
     span = maps.max(axis=(1, 2), keepdims=True) - lo
     return np.where(span > 0, (maps - lo) / np.where(span > 0, span, 1), 0.0)
-
-
-def implied_effects(prediction: np.ndarray, elements: pd.DataFrame) -> pd.DataFrame:
-    """Effect of each element on a model's prediction: OLS of the prediction on all element
-    indicators together (HC3 errors). For a model that learned the planted world this recovers
-    the planted log10 effects; shrinkage shows up as slopes below the diagonal.
-
-    Returns a frame indexed by element with ``effect``, ``low``, ``high`` (95 %).
-    """
-    X = sm.add_constant(elements.astype(float), has_constant="add")
-    fit = sm.OLS(np.asarray(prediction, float), X).fit(cov_type="HC3")
-    ci = fit.conf_int()
-    names = list(elements.columns)
-    return pd.DataFrame({"effect": fit.params[names], "low": ci.loc[names, 0], "high": ci.loc[names, 1]})
-
-
-def recovered_vs_planted(predictions: Mapping[str, np.ndarray], metadata: pd.DataFrame,
-                         planted: Mapping[str, float], rows: np.ndarray) -> pd.DataFrame:
-    """Long table (model, element, planted, effect, low, high) of implied vs planted effects.
-
-    ``predictions`` maps a model name to its predicted log10 views for every row; the element
-    indicators are the ``true_<element>`` columns; ``rows`` selects the evaluated rows.
-    """
-    names = [e for e in planted if f"true_{e}" in metadata]
-    if not names:
-        raise KeyError("metadata has no true_<element> columns for the planted elements")
-    elements = metadata.loc[rows, [f"true_{e}" for e in names]].set_axis(names, axis=1)
-    elements = elements.loc[:, elements.std() > 0]  # an element never shown cannot be estimated
-    out = []
-    for model, pred in predictions.items():
-        eff = implied_effects(np.asarray(pred)[rows], elements)
-        eff["planted"] = [float(planted[e]) for e in eff.index]
-        out.append(eff.assign(model=model).rename_axis("element").reset_index())
-    return pd.concat(out, ignore_index=True)
 
 
 def word_colours(attributions: Sequence[tuple[str, float]], scale: float | None = None):

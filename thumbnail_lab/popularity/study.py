@@ -284,17 +284,6 @@ def title_attributions(data: StudyData, targets: Targets, train: np.ndarray, row
     return [(t, float(predict([t])[0]), text_models.leave_one_word_out(t, predict)) for t in titles]
 
 
-def recovered_table(data: StudyData, targets: Targets, predictions: Mapping[str, Predictions],
-                    planted: Mapping[str, float], rows: np.ndarray,
-                    models=("small CNN", "small ViT", "handcrafted (OLS)", "oracle (content)")) -> pd.DataFrame:
-    """Implied vs planted element effects for the image models, the content oracle and the raw views."""
-    from . import explain
-
-    preds = {m: predictions[m]["log_views"] for m in models if m in predictions}
-    preds["observed views"] = targets.log_views
-    return explain.recovered_vs_planted(preds, data.metadata, planted, rows)
-
-
 def recovery_slopes(table: pd.DataFrame) -> pd.DataFrame:
     """Per model: slope of implied on planted effects (1 = unbiased) and their correlation."""
     out = []
