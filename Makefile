@@ -51,8 +51,9 @@ test: $(VENV)/.installed  ## unit tests + every chapter in the smoke profile + a
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 screenshot:  ## screenshot the built intro page with headless Chromium (_build/screenshot.png)
-	chromium --headless --no-sandbox --disable-gpu --disable-background-networking --hide-scrollbars \
-	  --window-size=1280,1600 --screenshot=_build/screenshot.png _build/html/book/intro.html
+	chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
+	  --disable-sync --no-first-run --hide-scrollbars --user-data-dir=$$(mktemp -d) \
+	  --window-size=1280,1600 --screenshot=$(CURDIR)/_build/screenshot.png _build/html/book/intro.html
 
 clean:  ## remove executed notebooks and the built book (keeps data, artifacts, .venv)
 	rm -rf _build book/*.ipynb
