@@ -58,17 +58,11 @@ def parse_count(value: str, column: str) -> int:
 
 def parse_seconds(value: str, column: str) -> float:
     """A finite, non-negative number of seconds."""
-    text = value.strip()
-    if text == "":
+    if value.strip() == "":
         raise ValueProblem(f"{column} is blank")
-    try:
-        number = float(text)
-    except ValueError:
-        raise ValueProblem(f"{column} {short(text)!r} is not a number of seconds") from None
-    if not math.isfinite(number):
-        raise ValueProblem(f"{column} {text!r} is not a finite number")
+    number = parse_float(value, column, what="a number of seconds")
     if number < 0:
-        raise ValueProblem(f"{column} {text!r} is negative")
+        raise ValueProblem(f"{column} {value.strip()!r} is negative")
     return number
 
 
@@ -92,13 +86,13 @@ def parse_date(value: str, column: str) -> pd.Timestamp:
     return pd.Timestamp(stamp)
 
 
-def parse_float(value: str, column: str) -> float:
-    """Any finite number (truth columns)."""
+def parse_float(value: str, column: str, what: str = "a number") -> float:
+    """Any finite number (truth columns); ``what`` names the expected value in the error."""
     text = value.strip()
     try:
         number = float(text)
     except ValueError:
-        raise ValueProblem(f"{column} {short(text)!r} is not a number") from None
+        raise ValueProblem(f"{column} {short(text)!r} is not {what}") from None
     if not math.isfinite(number):
         raise ValueProblem(f"{column} {text!r} is not a finite number")
     return number

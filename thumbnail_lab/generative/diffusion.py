@@ -27,7 +27,7 @@ from torch import nn
 from ..atomic import atomic_path
 from ..progress import progress
 from ..threads import threaded
-from .images import to_tensor, to_uint8
+from .images import to_tensor, to_uint8, training_tensor
 
 
 @dataclass(frozen=True)
@@ -142,9 +142,7 @@ def train_diffusion(images: np.ndarray, config: DiffusionConfig, steps: int, see
     threads : int, optional
         Keyword only: torch CPU threads for this call (see :mod:`thumbnail_lab.threads`).
     """
-    data = to_tensor(images)
-    if tuple(data.shape[2:]) != (config.height, config.width):
-        raise ValueError(f"images are {tuple(data.shape[2:])} but the config expects {(config.height, config.width)}")
+    data = training_tensor(images, config.height, config.width)
     torch.manual_seed(seed)
     model = PatchedUNet(config)
     ema = EMAModel(model.parameters(), decay=0.9999, use_ema_warmup=True, power=config.ema_power)

@@ -14,7 +14,7 @@ from ..atomic import atomic_path, write_json
 from ..progress import progress
 from .gan import Discriminator, GANConfig, Generator, discriminator_loss, generator_loss
 from ..threads import threaded
-from .images import to_tensor, to_uint8
+from .images import to_uint8, training_tensor
 
 #: Bumped whenever the networks change, so stale checkpoints are retrained rather than loaded.
 ARCHITECTURE_VERSION = 2
@@ -67,9 +67,7 @@ def train_gan(images: np.ndarray, config: GANConfig, steps: int, seed: int = 0,
     threads : int, optional
         Keyword only: torch CPU threads for this call (see :mod:`thumbnail_lab.threads`).
     """
-    data = to_tensor(images)
-    if tuple(data.shape[2:]) != (config.height, config.width):
-        raise ValueError(f"images are {tuple(data.shape[2:])} but the config expects {(config.height, config.width)}")
+    data = training_tensor(images, config.height, config.width)
     torch.manual_seed(seed)
     gen, disc = Generator(config), Discriminator(config)
     opt_g = torch.optim.Adam(gen.parameters(), lr=config.lr_g, betas=(0.5, 0.999))

@@ -14,6 +14,14 @@ def to_tensor(images: np.ndarray) -> torch.Tensor:
     return x.div_(127.5).sub_(1.0).contiguous()
 
 
+def training_tensor(images: np.ndarray, height: int, width: int) -> torch.Tensor:
+    """``to_tensor`` for a model built for ``height`` x ``width`` images; any other size is an error."""
+    data = to_tensor(images)
+    if tuple(data.shape[2:]) != (height, width):
+        raise ValueError(f"images are {tuple(data.shape[2:])} but the config expects {(height, width)}")
+    return data
+
+
 def to_uint8(x: torch.Tensor) -> np.ndarray:
     """float ``(N, 3, H, W)`` tensor in [-1, 1] -> uint8 ``(N, H, W, 3)`` array (values clipped)."""
     x = ((x.detach().float().clamp(-1, 1) + 1.0) * 127.5).round().to(torch.uint8)
