@@ -86,9 +86,9 @@ def kernel_environment(out_dir: Path) -> dict[str, str]:
     return env
 
 
-def execute_one(chapter: str, profile: str, params: dict[str, Any], out_dir: Path,
+def execute_one(chapter: str, profile: str, params: dict[str, Any], out_dir: Path, stamp: str,
                 book_dir: Path = BOOK_DIR) -> RunRecord:
-    """Run one chapter in this process (called in a child process by ``execute``)."""
+    """Run one chapter in this process (called in a child process by ``execute``, which made ``stamp``)."""
     import jupytext
     import papermill
 
@@ -104,8 +104,7 @@ def execute_one(chapter: str, profile: str, params: dict[str, Any], out_dir: Pat
         # The kernel was this process's child: its peak resident memory is in RUSAGE_CHILDREN (KiB).
         record = RunRecord(chapter, profile, params, round(time.perf_counter() - start, 1),
                            round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
-                           source_stamp(chapter, profile, params, book_dir),
-                           time.strftime("%Y-%m-%dT%H:%M:%S"))
+                           stamp, time.strftime("%Y-%m-%dT%H:%M:%S"))
         _store_record(output, record)
     return record
 
@@ -136,7 +135,8 @@ def execute(names: list[str], profile: str, overrides: dict[str, Any], out_dir: 
             continue
         print(f"[execute] {chapter}: running with profile {profile} {params}", flush=True)
         cmd = [sys.executable, "-m", "thumbnail_lab.execute", "--child", chapter, "--profile", profile,
-               "--params-json", json.dumps(params), "--out-dir", str(out_dir), "--book-dir", str(book_dir)]
+               "--params-json", json.dumps(params), "--out-dir", str(out_dir), "--book-dir", str(book_dir),
+               "--stamp", stamp]
         done = subprocess.run(cmd, env=kernel_environment(out_dir), cwd=REPO_ROOT)
         if done.returncode != 0:
             failures.append(chapter)
@@ -157,9 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="run even if up to date")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--params-json", help=argparse.SUPPRESS)
+    parser.add_argument("--stamp", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        execute_one(args.child, args.profile, json.loads(args.params_json), args.out_dir, args.book_dir)
+        execute_one(args.child, args.profile, json.loads(args.params_json), args.out_dir, args.stamp, args.book_dir)
         return 0
     known = chapters(args.book_dir)
     names = [n.removesuffix(".py").removesuffix(".ipynb") for n in args.chapters] or known

@@ -54,18 +54,12 @@ def block_network() -> None:
     socket.socket.connect_ex = _guarded_connect_ex
 
 
-def allow_network() -> None:
-    """Undo ``block_network``."""
-    socket.socket.connect = _original_connect
-    socket.socket.connect_ex = _original_connect_ex
-
-
 @contextlib.contextmanager
 def blocked() -> Iterator[None]:
     """Block the network inside the ``with`` block, then restore whatever was in force before.
 
-    Unlike ``allow_network``, leaving the block does not lift a guard that an outer scope set
-    (a test fixture inside a session-wide guard stays offline after it ends).
+    Leaving the block never lifts a guard that an outer scope set (a test fixture inside the
+    session-wide guard stays offline after it ends), which is why there is no "unblock" call.
     """
     saved = socket.socket.connect, socket.socket.connect_ex
     block_network()
