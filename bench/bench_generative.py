@@ -6,14 +6,16 @@ On synthetic 64x36 thumbnails (``thumbnail_lab.generative.images.synthetic_thumb
 measures, in one run:
 
 - the CPU's matmul throughput (a large ``torch.matmul`` on one thread): the peak;
-- training throughput (images/s) of the chapter-02 DCGAN and the chapter-03 UNet through the
-  chapters' own ``train_gan`` / ``train_diffusion``, the FLOPs one training step does (counted
-  by ``torch.utils.flop_counter``), hence the share of the matmul peak reached, and the share of
-  the loop spent assembling batches (waiting for data);
+- training throughput (images/s) of the chapter-02 DCGAN, the chapter-03 latent autoencoder
+  and UNet (on the autoencoder's latents), and the pixel-space UNet that latent diffusion
+  replaced, through the chapters' own training functions; the FLOPs one training step does
+  (counted by ``torch.utils.flop_counter``), hence the share of the matmul peak reached, and the
+  share of the loop spent assembling batches (waiting for data);
 - the same GAN training on two threads against one;
 - DDIM (few steps) against the full DDPM ancestral sampler for the same number of images.
 
-Ratios: DDPM/DDIM sampling time, share of matmul peak per model, two-thread/one-thread speed.
+Ratios: DDPM/DDIM sampling time, share of matmul peak per model, two-thread/one-thread speed,
+latent/pixel UNet training speed.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ import sys
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from thumbnail_lab.generative import diffusion
+from thumbnail_lab.generative import diffusion, latent
 from bench.common import matmul_peak
 from thumbnail_lab.threads import torch_threads
 from thumbnail_lab.generative.gan import Discriminator, GANConfig, Generator, discriminator_loss, generator_loss
@@ -48,11 +50,22 @@ def gan_step_flops(config: GANConfig) -> float:
 def unet_step_flops(config: diffusion.DiffusionConfig) -> float:
     """FLOPs of one UNet training step (forward + backward on one batch)."""
     model = diffusion.PatchedUNet(config)
-    clean = torch.randn(config.batch_size, 3, config.height, config.width)
+    clean = torch.randn(config.batch_size, config.channels, config.height, config.width)
     counter = FlopCounterMode(display=False)
     with counter, torch_threads(1):
-        loss = diffusion.diffusion_loss(model, diffusion.make_scheduler(config), clean, torch.Generator().manual_seed(0))
+        scheduler, rng = diffusion.make_scheduler(config), torch.Generator().manual_seed(0)
+        loss = diffusion.diffusion_loss(model, scheduler, clean, rng, config.snr_gamma)
         loss.backward()
+    return float(counter.get_total_flops())
+
+
+def autoencoder_step_flops(config: latent.AutoencoderConfig) -> float:
+    """FLOPs of one autoencoder training step (encode, decode, backward)."""
+    model = latent.LatentAutoencoder(config)
+    batch = torch.randn(config.batch_size, 3, config.height, config.width)
+    counter = FlopCounterMode(display=False)
+    with counter, torch_threads(1):
+        (model.decoder(model.encoder(batch)) - batch).abs().mean().backward()
     return float(counter.get_total_flops())
 
 
@@ -73,18 +86,31 @@ def run(tiny: bool = False) -> dict:
     peak = matmul_peak(size, 1)
     if tiny:  # toy sizes: the tests only check that the benchmark runs
         gan_cfg = GANConfig(g_channels=16, d_channels=8, batch_size=8)
-        unet_cfg = diffusion.DiffusionConfig(block_out_channels=(16, 32), num_train_timesteps=20, batch_size=8)
-    else:  # the chapters' default models
+        ae_cfg = latent.AutoencoderConfig(channels=8, latent_channels=4, batch_size=8)
+        unet_cfg = diffusion.DiffusionConfig(height=9, width=16, channels=4, patch=1, block_out_channels=(16,),
+                                             num_train_timesteps=20, batch_size=8)
+        pixel_cfg = diffusion.DiffusionConfig(block_out_channels=(16, 32), num_train_timesteps=20, batch_size=8)
+    else:  # the chapters' default models; the pixel UNet is the one latent diffusion replaced
         gan_cfg = GANConfig()
-        unet_cfg = diffusion.DiffusionConfig(block_out_channels=(32, 64), num_train_timesteps=250, batch_size=16)
+        ae_cfg = latent.AutoencoderConfig(channels=24, latent_channels=4)
+        unet_cfg = diffusion.DiffusionConfig(height=9, width=16, channels=4, patch=1, block_out_channels=(64,),
+                                             prediction_type="v_prediction", snr_gamma=5.0, batch_size=32)
+        pixel_cfg = diffusion.DiffusionConfig(block_out_channels=(32, 64), num_train_timesteps=250, batch_size=16)
     rows, ratios = [], {}
 
     gan1 = train_gan(images, gan_cfg, gan_steps, seed=0, threads=1)
     rows.append(row("DCGAN (chapter 02)", 1, gan1, gan_step_flops(gan_cfg), gan_steps, peak))
-    unet = diffusion.train_diffusion(images, unet_cfg, unet_steps, seed=0, threads=1)
-    rows.append(row("UNet DDPM (chapter 03)", 1, unet, unet_step_flops(unet_cfg), unet_steps, peak))
+    ae = latent.train_autoencoder(images, ae_cfg, unet_steps, seed=0, threads=1)
+    rows.append(row("latent autoencoder (chapter 03)", 1, ae, autoencoder_step_flops(ae_cfg), unet_steps, peak))
+    latents = latent.encode_images(ae.model, images, threads=1)
+    unet = diffusion.train_diffusion(latents, unet_cfg, unet_steps, seed=0, threads=1)
+    rows.append(row("latent UNet DDPM (chapter 03)", 1, unet, unet_step_flops(unet_cfg), unet_steps, peak))
+    pixel = diffusion.train_diffusion(images, pixel_cfg, unet_steps, seed=0, threads=1)
+    rows.append(row("pixel UNet DDPM (replaced)", 1, pixel, unet_step_flops(pixel_cfg), unet_steps, peak))
     ratios["DCGAN share of matmul peak"] = rows[0]["share_of_matmul_peak"]
-    ratios["UNet share of matmul peak"] = rows[1]["share_of_matmul_peak"]
+    ratios["latent UNet share of matmul peak"] = rows[2]["share_of_matmul_peak"]
+    ratios["latent vs pixel UNet training speed (images/s)"] = round(
+        unet.images_per_second / pixel.images_per_second, 3)
 
     all_threads = max(2, torch.get_num_threads())
     if not tiny:
@@ -96,7 +122,8 @@ def run(tiny: bool = False) -> dict:
 
     timings = {}
     for sampler, steps in (("ddim", 5 if tiny else 25), ("ddpm", unet_cfg.num_train_timesteps)):
-        _, seconds = diffusion.time_sampler(unet.ema_model, unet_cfg, n_sample, 0, sampler, steps, threads=1)
+        _, seconds = diffusion.time_sampler(unet.ema_model, unet_cfg, n_sample, 0, sampler, steps, ae.model,
+                                            threads=1)
         timings[sampler] = seconds
         rows.append({"model": f"UNet sampling: {sampler.upper()} {steps} steps", "threads": 1,
                      "sample_images": n_sample, "sample_seconds": round(seconds, 3),
@@ -105,12 +132,16 @@ def run(tiny: bool = False) -> dict:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         "name": "generative",
-        "description": "Chapters 02-03: DCGAN and UNet training throughput, share of matmul peak, data wait, "
-                       "DDIM vs DDPM sampling time (synthetic 64x36 thumbnails)",
+        "description": "Chapters 02-03: DCGAN, autoencoder and UNet training throughput, share of matmul peak, "
+                       "data wait, latent vs pixel diffusion, DDIM vs DDPM sampling time (synthetic 64x36 "
+                       "thumbnails)",
         "rows": rows,
         "ratios": ratios,
-        "notes": [f"{n} synthetic thumbnails; GAN {gan_steps} steps of {gan_cfg.batch_size}, UNet {unet_steps} "
-                  f"steps of {unet_cfg.batch_size} (patch 2, channels {unet_cfg.block_out_channels}); "
+        "notes": [f"{n} synthetic thumbnails; GAN {gan_steps} steps of {gan_cfg.batch_size}; autoencoder and "
+                  f"UNets {unet_steps} steps each: latent UNet batches of {unet_cfg.batch_size} on "
+                  f"{unet_cfg.channels}x{unet_cfg.height}x{unet_cfg.width} latents (channels "
+                  f"{unet_cfg.block_out_channels}), pixel UNet batches of {pixel_cfg.batch_size} "
+                  f"(patch 2, channels {pixel_cfg.block_out_channels}); "
                   f"matmul {size}x{size}; peak RSS {peak_mb:.0f} MB",
                   "the data wait is the time spent slicing batches out of an in-memory tensor"],
     }

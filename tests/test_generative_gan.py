@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from thumbnail_lab.generative.gan import GANConfig, Discriminator, Generator, discriminator_loss
-from thumbnail_lab.generative.gan_training import gan_samples, load_gan, sample_gan, save_gan, train_gan
+from thumbnail_lab.generative.gan_training import (gan_samples, gan_training_seconds, load_gan, sample_gan, save_gan,
+                                                   train_gan)
 from thumbnail_lab.generative.images import synthetic_thumbnails, to_tensor, to_uint8
 from thumbnail_lab.generative.interpolation import latent_walk, save_gif, slerp
 from thumbnail_lab.threads import torch_threads
@@ -68,6 +69,7 @@ def test_gan_samples_trains_then_reuses(tmp_path):
     mtime = (tmp_path / "gan.pt").stat().st_mtime_ns
     again = gan_samples(images, "synthetic", TINY, steps=2, seed=0, n_samples=5, folder=tmp_path)
     assert np.array_equal(first, again) and (tmp_path / "gan.pt").stat().st_mtime_ns == mtime
+    assert 0 < gan_training_seconds(tmp_path) < 60   # the training time is stored with the weights
 
 
 def test_latent_walk_and_gif(tmp_path):

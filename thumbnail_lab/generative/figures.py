@@ -79,3 +79,13 @@ def sampler_tradeoff(table: pd.DataFrame, n_images: int) -> plt.Figure:
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.margins(x=0.15, y=0.15)
     return fig
+
+
+def quality_along_training(table: pd.DataFrame, n_images: int) -> plt.Figure:
+    """Fréchet distance and KID of samples drawn at several points of training (columns images_seen, fd, kid)."""
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3))
+    for ax, metric, label in zip(axes, ("fd", "kid"), ("Fréchet distance", "KID")):
+        ax.plot(table["images_seen"], table[metric], marker="o")
+        ax.set(xscale="log", xlabel="training images seen (log scale)", ylabel=f"{label} (lower is better)")
+    fig.suptitle(f"{n_images} samples per point, against the same real thumbnails", fontsize=9)
+    return fig

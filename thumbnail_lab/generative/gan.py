@@ -26,7 +26,7 @@ class GANConfig:
     height: int = 36
     width: int = 64
     z_dim: int = 64
-    g_channels: int = 64           # channels of the generator's first feature map (halved per upsampling)
+    g_channels: int = 128          # channels of the generator's first feature map (halved per upsampling)
     d_channels: int = 32           # channels of the discriminator's first layer (doubled per layer)
     spectral_norm: bool = True
     label_smoothing: float = 0.9   # target for real images in the non-saturating loss; 1.0 turns it off

@@ -170,9 +170,10 @@ def gan_key(dataset_name: str, config: GANConfig, steps: int, seed: int) -> dict
 
 
 def save_gan_outputs(run: GANRun, folder: str | Path, key: dict, n_samples: int) -> np.ndarray:
-    """Save ``gan.pt`` and ``n_samples`` random samples (``samples.npy``, seed = key's seed + 100) in ``folder``."""
+    """Save ``gan.pt`` (with the training time) and ``n_samples`` random samples (``samples.npy``, seed = key's
+    seed + 100) in ``folder``."""
     folder = Path(folder)
-    save_gan(run, folder / "gan.pt", extra={"key": key})
+    save_gan(run, folder / "gan.pt", extra={"key": key, "seconds": run.seconds})
     samples = sample_gan(run.generator, n_samples, key["seed"] + 100)
     save_samples(samples, folder / "samples.npy", {**key, "n_samples": n_samples})
     return samples
@@ -194,6 +195,12 @@ def gan_samples(images: np.ndarray, dataset_name: str, config: GANConfig, steps:
             return sample_gan(load_gan(ckpt)[0], n_samples, seed + 100)
     run = train_gan(images, config, steps, seed=seed)
     return save_gan_outputs(run, folder, key, n_samples)
+
+
+def gan_training_seconds(folder: str | Path) -> float:
+    """How long the GAN saved in ``folder`` trained (NaN for a checkpoint that did not record it)."""
+    state = torch.load(Path(folder) / "gan.pt", map_location="cpu", weights_only=False)
+    return float(state["extra"].get("seconds", float("nan")))
 
 
 def save_samples(samples: np.ndarray, path: str | Path, meta: dict) -> None:

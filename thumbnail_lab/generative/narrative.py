@@ -41,8 +41,12 @@ def ablation_verdict(stabilised: dict, ablated: dict, collapse_ratio: float = 0.
 
 
 def comparison_verdict(gan: dict, diffusion: dict, copy_share_gan: float, copy_share_diffusion: float,
-                       threshold: float = 1 / 3) -> str:
-    """Which model did better on Fréchet distance, KID, precision/recall and coverage, and what the copy check says."""
+                       threshold: float = 1 / 3, decoder_ceiling: dict | None = None) -> str:
+    """Which model did better on Fréchet distance, KID, precision/recall and coverage, and what the copy check says.
+
+    ``decoder_ceiling`` scores real thumbnails passed through a latent model's autoencoder: the
+    part of the diffusion model's distance that its decoder alone costs.
+    """
     winner, loser = ("diffusion model", "GAN") if diffusion["fd"] < gan["fd"] else ("GAN", "diffusion model")
     w, l_ = (diffusion, gan) if winner == "diffusion model" else (gan, diffusion)
     parts = [f"On this run the {winner} is closer to the training thumbnails in the project's feature space: "
@@ -51,6 +55,12 @@ def comparison_verdict(gan: dict, diffusion: dict, copy_share_gan: float, copy_s
     kid_agrees = (w["kid"] < l_["kid"])
     if not kid_agrees:
         parts.append("KID disagrees with the Fréchet distance, so the ranking is not clear-cut.")
+    if decoder_ceiling is not None:
+        share = decoder_ceiling["fd"] / max(diffusion["fd"], 1e-12)
+        parts.append(f"Real thumbnails passed through the diffusion model's autoencoder already sit at a Fréchet "
+                     f"distance of {decoder_ceiling['fd']:.2f} (KID {decoder_ceiling['kid']:.3f}): "
+                     f"{_pct(min(share, 1.0))} of the diffusion model's distance is what its decoder's blur "
+                     f"costs, not what its denoiser failed to learn.")
     parts.append(f"Precision (realism) is {diffusion['precision']:.2f} for diffusion and {gan['precision']:.2f} "
                  f"for the GAN; recall (variety covered) {diffusion['recall']:.2f} against {gan['recall']:.2f}.")
     parts.append(f"The diffusion samples show {_pct(diffusion['coverage'])} of the elements at least half as often "
