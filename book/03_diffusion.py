@@ -113,8 +113,8 @@ print(f"{ds.name}: {len(images)} thumbnails at {width}x{height}")
 
 # %% [markdown]
 # ## Step one: a space that is cheap to model
-# A diffusion model spends its compute on every number of its input, and a 64x36 thumbnail
-# has 6,912 of them. Stable Diffusion's answer, used here, is to diffuse in the latent space
+# A diffusion model spends its compute on every number of its input, three per pixel of a
+# thumbnail. Stable Diffusion's answer, used here, is to diffuse in the latent space
 # of an autoencoder trained beforehand on reconstruction alone: the encoder turns each
 # thumbnail into a small map, the decoder turns maps back into thumbnails, and the diffusion
 # model only has to learn which maps look like thumbnails. The decoder draws the edges and
@@ -344,10 +344,10 @@ for name, key in (("gan", "GAN"), ("ddpm", "diffusion"), ("real", "real (held ou
 _ = glue_value("diff_n_samples", n_samples)
 
 # %% [markdown]
-# The two models had similar budgets on this CPU: the GAN trained for
-# {glue:text}`diff_gan_seconds:.0f` s, the diffusion model for {glue:text}`diff_total_seconds:.0f` s
-# (autoencoder included); drawing {glue:text}`diff_n_tradeoff` diffusion samples then takes
-# {glue:text}`diff_main_seconds:.1f` s, where the GAN needs one forward pass.
+# The budgets, on this CPU: the GAN trained for {glue:text}`diff_gan_seconds:.0f` s, the
+# diffusion model for {glue:text}`diff_total_seconds:.0f` s (autoencoder included); drawing
+# {glue:text}`diff_n_tradeoff` diffusion samples then takes {glue:text}`diff_main_seconds:.1f` s,
+# where the GAN needs one forward pass.
 # With {glue:text}`diff_n_samples` samples per generator: FD {glue:text}`diff_ddpm_fd:.2f`
 # for diffusion, {glue:text}`diff_gan_fd:.2f` for the GAN, {glue:text}`diff_real_fd:.2f` for
 # held-out real thumbnails; KID {glue:text}`diff_ddpm_kid:.3f`, {glue:text}`diff_gan_kid:.3f`
