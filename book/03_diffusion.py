@@ -130,7 +130,7 @@ if latent_channels:
     autoencoder, train_data = ae_run.model, latent.encode_images(ae_run.model, images)
 else:  # pixel space: the UNet sees the thumbnails themselves
     ae_run, autoencoder, train_data = None, None, images
-space = tuple(train_data.shape[1:]) if latent_channels else (3, height, width)
+space = ae_config.latent_shape if latent_channels else (3, height, width)
 shown = rng.choice(len(images), 10, replace=False)
 recon = latent.decode_to_images(autoencoder, train_data[shown]) if autoencoder else images[shown]
 ae_error = float(np.abs(recon.astype(float) - images[shown]).mean())

@@ -20,4 +20,4 @@ def test_comparison_verdict_picks_the_winner_and_reports_copies():
     text = comparison_verdict(better, BASE, 0.0, 0.0)
     assert text.startswith("On this run the GAN") and "autoencoder" not in text
     text = comparison_verdict(BASE, better, 0.0, 0.0, decoder_ceiling={"fd": 1.5, "kid": 0.05})
-    assert "distance of 1.50 (KID 0.050): 75% of the diffusion model's distance" in text
+    assert "distance of 1.50 (KID 0.050), 75% of the diffusion model's: its decoder's blur alone sets" in text

@@ -58,9 +58,9 @@ def comparison_verdict(gan: dict, diffusion: dict, copy_share_gan: float, copy_s
     if decoder_ceiling is not None:
         share = decoder_ceiling["fd"] / max(diffusion["fd"], 1e-12)
         parts.append(f"Real thumbnails passed through the diffusion model's autoencoder already sit at a Fréchet "
-                     f"distance of {decoder_ceiling['fd']:.2f} (KID {decoder_ceiling['kid']:.3f}): "
-                     f"{_pct(min(share, 1.0))} of the diffusion model's distance is what its decoder's blur "
-                     f"costs, not what its denoiser failed to learn.")
+                     f"distance of {decoder_ceiling['fd']:.2f} (KID {decoder_ceiling['kid']:.3f}), "
+                     f"{_pct(share)} of the diffusion model's: its decoder's blur alone sets that floor, "
+                     f"whatever its denoiser learns.")
     parts.append(f"Precision (realism) is {diffusion['precision']:.2f} for diffusion and {gan['precision']:.2f} "
                  f"for the GAN; recall (variety covered) {diffusion['recall']:.2f} against {gan['recall']:.2f}.")
     parts.append(f"The diffusion samples show {_pct(diffusion['coverage'])} of the elements at least half as often "
