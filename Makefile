@@ -30,16 +30,16 @@ venv: $(VENV)/.installed  ## create .venv and install everything the book needs
 book: $(VENV)/.installed bench-results execute html  ## execute every chapter and build the HTML book
 
 execute: $(VENV)/.installed  ## execute changed chapters: PROFILE=smoke|default|full PARAMS="k=v ..."
-	$(PY) -m thumbnail_lab.execute --profile $(PROFILE) --params "$(PARAMS)"
+	$(PY) -m thumbnail_lab.publish.execute --profile $(PROFILE) --params "$(PARAMS)"
 
 chapter: $(VENV)/.installed  ## run one chapter: NB=04_popularity PROFILE=smoke PARAMS="epochs=3"
 	@test -n "$(NB)" || { echo "say which chapter: make chapter NB=01_dataset"; exit 2; }
-	$(PY) -m thumbnail_lab.execute $(NB) --profile $(PROFILE) --params "$(PARAMS)" --force
+	$(PY) -m thumbnail_lab.publish.execute $(NB) --profile $(PROFILE) --params "$(PARAMS)" --force
 
 html: $(VENV)/.installed  ## build _build/html from the executed notebooks (warnings are errors)
-	$(PY) -m thumbnail_lab.toc
+	$(PY) -m thumbnail_lab.publish.toc
 	$(VENV)/bin/jupyter-book build . --warningiserror --nitpick --keep-going
-	$(PY) -m thumbnail_lab.buildcheck _build/html
+	$(PY) -m thumbnail_lab.publish.buildcheck _build/html
 
 bench-results: $(VENV)/.installed
 	@test -f bench/results/results.json || $(MAKE) bench

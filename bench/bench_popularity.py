@@ -55,10 +55,10 @@ def latency(model: nn.Module, images: np.ndarray, batch: int, threads: int = 1) 
     """Seconds per thumbnail when predicting ``images`` in batches of ``batch``."""
     model.eval()
     with torch.no_grad(), torch_threads(threads):
-        model(image_models.to_tensor(images[:batch]))  # warm-up
+        model(image_models.to_standardised_tensor(images[:batch]))  # warm-up
         start = time.perf_counter()
         for i in range(0, len(images), batch):
-            model(image_models.to_tensor(images[i:i + batch]))
+            model(image_models.to_standardised_tensor(images[i:i + batch]))
     return (time.perf_counter() - start) / len(images)
 
 

@@ -38,34 +38,23 @@ min_channel_videos = 3     # cleaning: channel-maturity cut (videos per channel 
 grid_size = 32             # thumbnails in the random sample grid
 
 # %%
-from thumbnail_lab.params import Rule, check_params, existing_path, positive_int
+from thumbnail_lab.chapter import setup
+from thumbnail_lab.params import Rule, dataset_source
+from thumbnail_lab.thumbworld import SCENARIOS
 
-check_params(globals(), {
-    "source": Rule(kind=str, check=lambda s: None if s == "thumbworld" else existing_path(s)),
-    "scenario": Rule(kind=str, choices=("default", "null", "single_channel")),
-    "n_videos": positive_int(max=2_000_000), "seed": Rule(kind=int, min=0),
-    "min_views": Rule(kind=int, min=0), "drop_shorts": Rule(kind=bool),
-    "min_channel_videos": Rule(kind=int, min=0), "grid_size": positive_int(max=128),
-})
+ch = setup("01_dataset", globals(), rules={
+    "source": Rule(check=dataset_source), "scenario": Rule(choices=SCENARIOS),
+    "n_videos": Rule(min=1, max=2_000_000), "seed": Rule(min=0), "min_views": Rule(min=0),
+    "min_channel_videos": Rule(min=0), "grid_size": Rule(min=1, max=128)})
 
-# %%
+# %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from thumbnail_lab import datacard
-from thumbnail_lab.atomic import write_json
-from thumbnail_lab.dataset import ensure_dataset
-from thumbnail_lab.paths import chapter_dir
-from thumbnail_lab.plotting import save_fig, use_book_style
-from thumbnail_lab.report import glue_value
-from thumbnail_lab.seeding import seed_everything
+from thumbnail_lab.dataset import ensure_dataset, figures
+from thumbnail_lab.plotting import save_fig
 from thumbnail_lab.thumbworld import realised_oracle_r2
-
-CHAPTER = "01_dataset"
-seed_everything(seed)
-use_book_style()
-results: dict = {"source": source, "scenario": scenario, "n_videos": n_videos, "seed": seed}
 
 # %% [markdown]
 # ## Where thumbnails come from, and what goes wrong
@@ -123,12 +112,10 @@ print(f"{ds.name}: {len(meta):,} videos from {meta['channel_id'].nunique():,} ch
 
 # %%
 n_raw = int(ds.cleaning_report["remaining"].iloc[0] + ds.cleaning_report["removed"].iloc[0])
-glue_value("data_n_raw", n_raw)
-glue_value("data_n_clean", len(meta))
-glue_value("data_n_channels", int(meta["channel_id"].nunique()))
-glue_value("data_median_views", float(meta["views"].median()))
-results.update(n_raw=n_raw, n_clean=len(meta), n_channels=int(meta["channel_id"].nunique()),
-               median_views=float(meta["views"].median()))
+ch.record("data_n_raw", n_raw)
+ch.record("data_n_clean", len(meta))
+ch.record("data_n_channels", int(meta["channel_id"].nunique()))
+ch.record("data_median_views", float(meta["views"].median()))
 if truth is not None:
     effects = pd.Series(truth["element_effects"], name="true effect on log10(views)")
     print("Interactions:", truth["interactions"], "| title effects:", truth["title_effects"])
@@ -140,10 +127,9 @@ else:
 # %%
 if truth is not None:  # recomputed on the cleaned videos (truth.json holds it for all generated ones)
     r2 = realised_oracle_r2(meta)
-    glue_value("data_oracle_full", r2["full"]); glue_value("data_oracle_content", r2["content"])
-    results["oracle_r2"] = r2
+    ch.record("data_oracle_full", r2["full"]); ch.record("data_oracle_content", r2["content"])
 else:
-    glue_value("data_oracle_full", float("nan")); glue_value("data_oracle_content", float("nan"))
+    ch.record("data_oracle_full", float("nan")); ch.record("data_oracle_content", float("nan"))
 
 # %% [markdown]
 # The oracle R² is the share of the variance of log views that a model knowing the *true* expected views
@@ -155,10 +141,9 @@ else:
 # Now the naive scraper's damage, measured on these titles:
 
 # %%
-damage = datacard.naive_scraper_damage(meta["title"])
+damage = figures.naive_scraper_damage(meta["title"])
 for k, v in damage.items():
-    glue_value(f"data_{k}", 100 * v)
-results["naive_scraper"] = damage
+    ch.record(f"data_{k}", 100 * v)
 pd.Series(damage).map(lambda v: f"{100 * v:.1f}% of videos").to_frame("naive scraper")
 
 # %% [markdown]
@@ -173,7 +158,7 @@ pd.Series(damage).map(lambda v: f"{100 * v:.1f}% of videos").to_frame("naive scr
 # of good-looking ones.
 
 # %% mystnb={"figure": {"caption": "A uniformly random sample of thumbnails after cleaning, with each video's views.", "name": "fig-dataset-sample-grid"}}
-save_fig(datacard.sample_grid(meta, ds.data_dir, n=grid_size, seed=seed), "sample_grid", CHAPTER)
+save_fig(figures.sample_grid(meta, ds.data_dir, n=grid_size, seed=seed), "sample_grid", ch.name)
 
 # %% [markdown]
 # ## The data card
@@ -182,7 +167,7 @@ save_fig(datacard.sample_grid(meta, ds.data_dir, n=grid_size, seed=seed), "sampl
 # ({numref}`fig-dataset-log-views`). The median video has {glue:text}`data_median_views:,.0f` views.
 
 # %% mystnb={"figure": {"caption": "Distribution of log10 views after cleaning; the dashed line is the median, the red line the minimum-views cut.", "name": "fig-dataset-log-views"}}
-save_fig(datacard.log_views_histogram(meta["log_views"].to_numpy(), min_views=min_views), "log_views", CHAPTER)
+save_fig(figures.log_views_histogram(meta["log_views"].to_numpy(), min_views=min_views), "log_views", ch.name)
 
 # %% [markdown]
 # ### Video age and channel explain much of it
@@ -192,17 +177,16 @@ save_fig(datacard.log_views_histogram(meta["log_views"].to_numpy(), min_views=mi
 # subscribers. Any claim about thumbnails has to hold once age and channel are accounted for.
 
 # %% mystnb={"figure": {"caption": "log10 views against video age (log scale), with a LOWESS smoother.", "name": "fig-dataset-views-age"}}
-save_fig(datacard.views_vs_age(meta["age_days"].to_numpy(), meta["log_views"].to_numpy(), seed=seed),
-         "views_vs_age", CHAPTER)
+save_fig(figures.views_vs_age(meta["age_days"].to_numpy(), meta["log_views"].to_numpy(), seed=seed),
+         "views_vs_age", ch.name)
 
 # %%
 age_corr = float(pd.Series(meta["log_views"]).corr(np.log10(meta["age_days"] + 1), method="spearman"))
 channel_share = float(meta.groupby("channel_id")["log_views"].transform("mean").var() / meta["log_views"].var())
-glue_value("data_age_spearman", age_corr); glue_value("data_channel_share", channel_share)
-results.update(age_spearman=age_corr, channel_mean_variance_share=channel_share)
+ch.record("data_age_spearman", age_corr); ch.record("data_channel_share", channel_share)
 
 # %% mystnb={"figure": {"caption": "Left: log10 views of the channels with most videos, sorted by median. Right: each channel's median against its subscribers (dot size grows with its number of videos).", "name": "fig-dataset-views-channel"}}
-save_fig(datacard.views_by_channel(meta), "views_by_channel", CHAPTER)
+save_fig(figures.views_by_channel(meta), "views_by_channel", ch.name)
 
 # %% [markdown]
 # Channel means alone account for {glue:text}`data_channel_share:.0%` of the variance of log views, and
@@ -216,8 +200,8 @@ save_fig(datacard.views_by_channel(meta), "views_by_channel", CHAPTER)
 
 # %% mystnb={"figure": {"caption": "Left: share of thumbnails showing each element. Right: naive difference in mean log10 views (with minus without) against the true effect planted in ThumbWorld.", "name": "fig-dataset-elements"}}
 if ds.elements:
-    elements_table = datacard.naive_element_effects(meta, ds.elements)
-    save_fig(datacard.element_figure(elements_table, truth["element_effects"] if truth else None), "elements", CHAPTER)
+    elements_table = figures.naive_element_effects(meta, ds.elements)
+    save_fig(figures.element_figure(elements_table, truth["element_effects"] if truth else None), "elements", ch.name)
 else:
     elements_table = None
     print("No element truth columns in this dataset (real data): element frequencies need the simulator's truth.")
@@ -226,10 +210,9 @@ else:
 if elements_table is not None and "sport_field" in ds.elements:
     sport = elements_table.set_index("element").loc["sport_field"]
     naive_sport, true_sport = float(sport["naive_diff"]), float(truth["element_effects"]["sport_field"])
-    results["sport_field"] = {"naive_diff": naive_sport, "true_effect": true_sport, "share": float(sport["share"])}
 else:
     naive_sport = true_sport = float("nan")
-glue_value("data_sport_naive", naive_sport); glue_value("data_sport_true", true_sport)
+ch.record("data_sport_naive", naive_sport); ch.record("data_sport_true", true_sport)
 
 # %% [markdown]
 # Sport fields are the planted confound: the naive difference is {glue:text}`data_sport_naive:+.2f` in
@@ -242,11 +225,11 @@ glue_value("data_sport_naive", naive_sport); glue_value("data_sport_true", true_
 # byte for byte.
 
 # %% mystnb={"figure": {"caption": "Left: title length in characters, Latin and other scripts. Right: share of titles with a number, an all-caps word, an emoji, a question mark, or in a non-Latin script.", "name": "fig-dataset-titles"}}
-titles = datacard.title_table(meta["title"])
-results["titles"] = {"median_length": float(titles["length"].median()),
-                     "share_non_latin": float(titles["non_latin"].mean()), "share_emoji": float(titles["has_emoji"].mean())}
-glue_value("data_title_non_latin", 100 * results["titles"]["share_non_latin"])
-save_fig(datacard.title_figure(titles), "titles", CHAPTER)
+titles = figures.title_table(meta["title"])
+ch.record("data_title_median_length", float(titles["length"].median()))
+ch.record("data_title_emoji", 100 * float(titles["has_emoji"].mean()))
+ch.record("data_title_non_latin", 100 * float(titles["non_latin"].mean()))
+save_fig(figures.title_figure(titles), "titles", ch.name)
 
 # %% [markdown]
 # {glue:text}`data_title_non_latin:.1f`% of the titles are in a non-Latin script.
@@ -257,7 +240,7 @@ save_fig(datacard.title_figure(titles), "titles", CHAPTER)
 # differences hold once channel and age are taken into account.
 
 # %% mystnb={"figure": {"caption": "Top row: the most-viewed thumbnails. Bottom row: the least-viewed ones kept by the cleaning.", "name": "fig-dataset-extremes"}}
-save_fig(datacard.extremes_grid(meta, ds.data_dir, k=6), "extremes", CHAPTER)
+save_fig(figures.extremes_grid(meta, ds.data_dir, k=6), "extremes", ch.name)
 
 # %% [markdown]
 # ## Cleaning: what each filter removed, and why
@@ -267,12 +250,12 @@ save_fig(datacard.extremes_grid(meta, ds.data_dir, k=6), "extremes", CHAPTER)
 
 # %%
 report = ds.cleaning_report
-results["cleaning"] = {row["filter"]: int(row["removed"]) for _, row in report.iterrows()}
-glue_value("data_removed_total", int(report["removed"].sum()))
+ch.record("cleaning", {row["filter"]: int(row["removed"]) for _, row in report.iterrows()})
+ch.record("data_removed_total", int(report["removed"].sum()))
 report
 
 # %% mystnb={"figure": {"caption": "Videos removed by each cleaning step, in the order the steps run.", "name": "fig-dataset-cleaning"}}
-save_fig(datacard.cleaning_figure(report), "cleaning", CHAPTER)
+save_fig(figures.cleaning_figure(report), "cleaning", ch.name)
 
 # %% [markdown]
 # ## Splits: which question does a test score answer?
@@ -283,13 +266,12 @@ save_fig(datacard.cleaning_figure(report), "cleaning", CHAPTER)
 # leans on recognising channels.
 
 # %% mystnb={"figure": {"caption": "Left: train, validation and test sizes of the random, channel and temporal splits. Right: upload dates of the temporal split's parts.", "name": "fig-dataset-splits"}}
-save_fig(datacard.split_figure(meta), "splits", CHAPTER)
+save_fig(figures.split_figure(meta), "splits", ch.name)
 
 # %%
 for kind, reason in ds.split_reasons.items():
     print(f"- {reason}\n")
-results["splits"] = {k: meta[f"split_{k}"].value_counts().to_dict() for k in ("random", "channel", "temporal")}
-write_json(chapter_dir(CHAPTER) / "results.json", results)
+_ = ch.record("splits", {k: meta[f"split_{k}"].value_counts().to_dict() for k in ("random", "channel", "temporal")})
 
 # %% [markdown]
 # ## What we found

@@ -35,7 +35,7 @@ from thumbnail_lab.params import Rule, check_params
 check_params(globals(), {"results_file": Rule(kind=str)})
 
 # %%
-from thumbnail_lab import performance as perf
+from thumbnail_lab.publish import performance as perf
 from thumbnail_lab.plotting import save_fig, use_book_style
 from thumbnail_lab.report import glue_value
 

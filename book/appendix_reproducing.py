@@ -41,7 +41,7 @@ check_params(globals(), {"notebooks_dir": Rule(kind=str)})
 # %%
 from thumbnail_lab.plotting import save_fig, use_book_style
 from thumbnail_lab.report import glue_value
-from thumbnail_lab.reproducibility import environment_table, executed_dir, plot_run_budget, run_records
+from thumbnail_lab.publish.reproducibility import environment_table, executed_dir, plot_run_budget, run_records
 
 use_book_style()
 records = run_records(executed_dir(notebooks_dir or "."))

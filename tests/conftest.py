@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from thumbnail_lab.netguard import blocked
+from thumbnail_lab.publish.netguard import blocked
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -12,9 +12,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from thumbnail_lab.execute import chapters
+from thumbnail_lab.publish.execute import chapters
 from thumbnail_lab.paths import REPO_ROOT
-from thumbnail_lab.profiles import load_profiles
+from thumbnail_lab.publish.profiles import load_profiles
 
 pytestmark = pytest.mark.chapter
 CHAPTERS = chapters()
@@ -38,7 +38,7 @@ FULL_SHAPE_KEYS = {
 def run_chapters(root: Path, names: list[str], params: str = "") -> subprocess.CompletedProcess:
     """Execute ``names`` (smoke profile) into ``root/book`` with data and artifacts under ``root``."""
     env = dict(os.environ, THUMBNAIL_LAB_DATA=str(root / "data"), THUMBNAIL_LAB_ARTIFACTS=str(root / "artifacts"))
-    cmd = [sys.executable, "-m", "thumbnail_lab.execute", *names, "--profile", "smoke", "--force",
+    cmd = [sys.executable, "-m", "thumbnail_lab.publish.execute", *names, "--profile", "smoke", "--force",
            "--out-dir", str(root / "book"), "--params", params]
     return subprocess.run(cmd, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=1800)
 
@@ -80,12 +80,12 @@ def test_book_builds_strictly_from_smoke_notebooks(smoke_root: Path):
     for page in (REPO_ROOT / "book").glob("*.md"):
         shutil.copy(page, smoke_root / "book")
     py = sys.executable
-    subprocess.run([py, "-m", "thumbnail_lab.toc", "--root", str(smoke_root)], check=True)
+    subprocess.run([py, "-m", "thumbnail_lab.publish.toc", "--root", str(smoke_root)], check=True)
     jb = Path(py).parent / "jupyter-book"
     build = subprocess.run([str(jb), "build", str(smoke_root), "--warningiserror", "--nitpick", "--keep-going"],
                            capture_output=True, text=True, timeout=900)
     assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-2000:]
-    check = subprocess.run([py, "-m", "thumbnail_lab.buildcheck", str(smoke_root / "_build" / "html"),
+    check = subprocess.run([py, "-m", "thumbnail_lab.publish.buildcheck", str(smoke_root / "_build" / "html"),
                             str(smoke_root / "_toc.yml")], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
 

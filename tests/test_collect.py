@@ -20,7 +20,7 @@ from thumbnail_lab.dataset.collect import (FAILURES_FILE, JOURNAL_FILE, CollectE
                                            check_channel_url, collect, read_id_csv, read_journal,
                                            retry_after_seconds)
 from thumbnail_lab.dataset.layout import DatasetError
-from thumbnail_lab.netguard import blocked
+from thumbnail_lab.publish.netguard import blocked
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_collect_fakes import TITLES, FakeYDL, thumbnail_bytes  # noqa: E402

@@ -6,7 +6,7 @@ import torch
 from thumbnail_lab.generative.gan import GANConfig, Discriminator, Generator, discriminator_loss
 from thumbnail_lab.generative.gan_training import (gan_samples, gan_training_seconds, load_gan, sample_gan, save_gan,
                                                    train_gan)
-from thumbnail_lab.generative.images import synthetic_thumbnails, to_tensor, to_uint8
+from thumbnail_lab.generative.images import synthetic_thumbnails, to_signed_tensor, to_uint8
 from thumbnail_lab.generative.interpolation import latent_walk, save_gif, slerp
 from thumbnail_lab.threads import torch_threads
 
@@ -23,7 +23,7 @@ TINY = GANConfig(height=16, width=28, z_dim=8, g_channels=32, d_channels=8, batc
 
 def test_image_round_trip():
     images, _ = synthetic_thumbnails(5, 16, 28)
-    assert np.array_equal(to_uint8(to_tensor(images)), images)
+    assert np.array_equal(to_uint8(to_signed_tensor(images)), images)
 
 
 def test_shapes_and_bad_config():

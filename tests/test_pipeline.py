@@ -14,12 +14,12 @@ import pytest
 import tomllib
 import yaml
 
-from thumbnail_lab import netguard
-from thumbnail_lab.execute import chapters, recorded_stamp, source_stamp
+from thumbnail_lab.publish import netguard
+from thumbnail_lab.publish.execute import chapters, recorded_stamp, source_stamp
 from thumbnail_lab.params import ParameterError, Rule, check_params, existing_path, positive_int
 from thumbnail_lab.paths import REPO_ROOT
-from thumbnail_lab.profiles import PROFILE_NAMES, chapter_parameters, load_profiles, parse_overrides
-from thumbnail_lab.toc import toc_text
+from thumbnail_lab.publish.profiles import PROFILE_NAMES, chapter_parameters, load_profiles, parse_overrides
+from thumbnail_lab.publish.toc import toc_text
 
 BOOK = REPO_ROOT / "book"
 SOURCES = sorted(BOOK.glob("[0-9][0-9]_*.py")) + sorted(BOOK.glob("appendix_*.py"))
@@ -98,7 +98,7 @@ def test_toc_lists_intro_chapters_then_appendices(tmp_path):
 
 
 def test_committed_toc_matches_the_chapters_present():
-    assert subprocess.run([sys.executable, "-m", "thumbnail_lab.toc", "--check"], cwd=REPO_ROOT).returncode == 0
+    assert subprocess.run([sys.executable, "-m", "thumbnail_lab.publish.toc", "--check"], cwd=REPO_ROOT).returncode == 0
 
 
 def test_chapters_are_in_book_order():
@@ -212,7 +212,7 @@ def test_progress_prints_clean_lines_inside_a_kernel(monkeypatch, capsys):
 
 
 def test_buildcheck_reports_missing_pages_and_errors(tmp_path):
-    from thumbnail_lab.buildcheck import problems
+    from thumbnail_lab.publish.buildcheck import problems
 
     (tmp_path / "html" / "book").mkdir(parents=True)
     toc = tmp_path / "_toc.yml"
@@ -244,7 +244,7 @@ def test_save_fig_shows_the_saved_png_whatever_the_backend(tmp_path, monkeypatch
 
 
 def test_kernels_get_the_inline_backend_even_if_the_caller_set_another(monkeypatch, tmp_path):
-    from thumbnail_lab.execute import kernel_environment
+    from thumbnail_lab.publish.execute import kernel_environment
 
     monkeypatch.setenv("MPLBACKEND", "Agg")
     assert kernel_environment(tmp_path)["MPLBACKEND"] == "module://matplotlib_inline.backend_inline"

@@ -59,7 +59,7 @@ def test_grad_cam_has_image_shape_and_peaks_on_the_planted_square():
                                        lr=5e-3, augment=False, show_progress=False)
     pos = [i for i in range(200, 256) if label[i]]
     assert reg.predict(images[pos]).mean() > reg.predict(images[[i - 1 for i in pos]]).mean() + 0.5
-    maps = explain.grad_cam(reg.model, image_models.to_tensor(images[pos]), reg.model.features)
+    maps = explain.grad_cam(reg.model, image_models.to_standardised_tensor(images[pos]), reg.model.features)
     assert maps.shape == (len(pos), 24, 32)
     assert maps.min() >= 0 and maps.max() <= 1
     hits = 0

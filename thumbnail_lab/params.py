@@ -72,3 +72,13 @@ def _complaint(value: Any, rule: Rule) -> str | None:
     if rule.check is not None:
         return rule.check(value)
     return None
+
+
+def multiple_of(n: int) -> Rule:
+    """An integer that ``n`` divides."""
+    return Rule(kind=int, min=n, check=lambda v: None if v % n == 0 else f"must be a multiple of {n}, got {v!r}")
+
+
+def dataset_source(value: Any) -> str | None:
+    """Complain unless ``value`` is ``"thumbworld"`` or an existing dataset folder."""
+    return None if value == "thumbworld" else existing_path(value)

@@ -20,7 +20,7 @@ from ..checkpoint import data_digest, maybe_checkpoint
 from ..progress import progress
 
 
-def to_tensor(images: np.ndarray) -> torch.Tensor:
+def to_unit_tensor(images: np.ndarray) -> torch.Tensor:
     """uint8 (N, H, W, 3) images to float (N, 3, H, W) in [0, 1]."""
     # np.array copies: the dataset's image cache is a read-only memmap, which torch will not wrap.
     return torch.from_numpy(np.array(images, dtype=np.uint8)).permute(0, 3, 1, 2).float().div_(255.0)
@@ -91,7 +91,7 @@ def train_autoencoder(images: np.ndarray, embed_dim: int = 64, epochs: int = 5, 
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     # Small sets are converted once; large ones stay uint8 (a memmap) and are converted per batch,
     # since 524,288 float thumbnails would not fit in memory.
-    data = to_tensor(images) if n * h * w * 3 * 4 <= max_in_memory_bytes else None
+    data = to_unit_tensor(images) if n * h * w * 3 * 4 <= max_in_memory_bytes else None
     history: list[float] = []
     ckpt = maybe_checkpoint(checkpoint_path, {"trainer": "autoencoder-v1", "data": data_digest(images), "epochs": epochs,
                                               "embed_dim": embed_dim, "batch_size": batch_size, "lr": lr,
@@ -106,7 +106,7 @@ def train_autoencoder(images: np.ndarray, embed_dim: int = 64, epochs: int = 5, 
         total = 0.0
         for start in range(0, n, batch_size):
             idx = perm[start:start + batch_size]
-            xb = data[idx] if data is not None else to_tensor(images[np.sort(idx.numpy())])
+            xb = data[idx] if data is not None else to_unit_tensor(images[np.sort(idx.numpy())])
             loss = F.mse_loss(model(xb), xb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -121,7 +121,7 @@ def train_autoencoder(images: np.ndarray, embed_dim: int = 64, epochs: int = 5, 
 @torch.no_grad()
 def embed_images(model: ConvAutoencoder, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
     """Embeddings (N, embed_dim) float32 of uint8 images, in batches (works on a memmap)."""
-    out = [model.encode(to_tensor(images[s:s + batch_size])).numpy() for s in range(0, len(images), batch_size)]
+    out = [model.encode(to_unit_tensor(images[s:s + batch_size])).numpy() for s in range(0, len(images), batch_size)]
     return np.concatenate(out).astype(np.float32)
 
 
@@ -175,7 +175,7 @@ def clip_embed(images: np.ndarray, model_name: str, checkpoint: str | Path, batc
     std = torch.tensor(getattr(model.visual, "image_std", None) or open_clip.OPENAI_DATASET_STD).view(1, 3, 1, 1)
     out = []
     for s in range(0, len(images), batch_size):
-        x = F.interpolate(to_tensor(images[s:s + batch_size]), size=tuple(size), mode="bicubic", align_corners=False)
+        x = F.interpolate(to_unit_tensor(images[s:s + batch_size]), size=tuple(size), mode="bicubic", align_corners=False)
         emb = model.encode_image((x.clamp(0, 1) - mean) / std)
         out.append(F.normalize(emb, dim=-1).numpy())
     return np.concatenate(out).astype(np.float32)

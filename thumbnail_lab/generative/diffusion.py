@@ -30,7 +30,7 @@ from torch import nn
 from ..atomic import atomic_path
 from ..progress import progress
 from ..threads import threaded
-from .images import to_tensor, to_uint8, training_tensor
+from .images import to_signed_tensor, to_uint8, training_tensor
 from .latent import LatentAutoencoder, autoencoder_from_state, autoencoder_state, encode_images
 from .optim import warmup_cosine
 
@@ -280,7 +280,7 @@ def forward_noising(images: np.ndarray, config: DiffusionConfig, timesteps: list
     With an ``autoencoder`` the noise is added to the images' latents, and what is shown is the decoding.
     """
     scheduler = make_scheduler(config)
-    clean = encode_images(autoencoder, images) if autoencoder is not None else to_tensor(images)
+    clean = encode_images(autoencoder, images) if autoencoder is not None else to_signed_tensor(images)
     noise = torch.randn(clean.shape, generator=torch.Generator().manual_seed(seed))
     return np.stack([_as_images(scheduler.add_noise(clean, noise, torch.full((len(clean),), t)), autoencoder)
                      for t in timesteps])

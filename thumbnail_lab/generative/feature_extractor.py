@@ -20,7 +20,7 @@ from torch import nn
 from ..atomic import atomic_path
 from ..progress import progress
 from ..threads import threaded
-from .images import to_tensor
+from .images import to_signed_tensor
 
 
 class FeatureExtractor(nn.Module):
@@ -72,7 +72,7 @@ def train_feature_extractor(images: np.ndarray, labels: np.ndarray, label_names:
     perm = rng.permutation(len(images))
     n_val = int(round(val_fraction * len(images)))
     val, train = perm[:n_val], perm[n_val:]
-    x, y = to_tensor(images), torch.from_numpy(labels)
+    x, y = to_signed_tensor(images), torch.from_numpy(labels)
     torch.manual_seed(seed)
     model = FeatureExtractor(len(label_names))
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
@@ -105,7 +105,7 @@ def train_feature_extractor(images: np.ndarray, labels: np.ndarray, label_names:
 def embed_images(model: FeatureExtractor, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
     """128-d features of uint8 images, float64 ``(N, 128)``."""
     model.eval()
-    return np.concatenate([model.embed(to_tensor(images[i:i + batch_size])).double().numpy()
+    return np.concatenate([model.embed(to_signed_tensor(images[i:i + batch_size])).double().numpy()
                            for i in range(0, len(images), batch_size)])
 
 
@@ -113,7 +113,7 @@ def embed_images(model: FeatureExtractor, images: np.ndarray, batch_size: int = 
 def predict_labels(model: FeatureExtractor, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
     """Per-label probabilities of uint8 images, ``(N, L)``."""
     model.eval()
-    return np.concatenate([torch.sigmoid(model(to_tensor(images[i:i + batch_size]))).numpy()
+    return np.concatenate([torch.sigmoid(model(to_signed_tensor(images[i:i + batch_size]))).numpy()
                            for i in range(0, len(images), batch_size)])
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 
-def to_tensor(images: np.ndarray) -> torch.Tensor:
+def to_signed_tensor(images: np.ndarray) -> torch.Tensor:
     """uint8 ``(N, H, W, 3)`` images -> float32 ``(N, 3, H, W)`` tensor in [-1, 1]."""
     images = np.asarray(images)
     if images.ndim != 4 or images.shape[-1] != 3:
@@ -15,8 +15,8 @@ def to_tensor(images: np.ndarray) -> torch.Tensor:
 
 
 def training_tensor(images: np.ndarray, height: int, width: int) -> torch.Tensor:
-    """``to_tensor`` for a model built for ``height`` x ``width`` images; any other size is an error."""
-    data = to_tensor(images)
+    """``to_signed_tensor`` for a model built for ``height`` x ``width`` images; any other size is an error."""
+    data = to_signed_tensor(images)
     if tuple(data.shape[2:]) != (height, width):
         raise ValueError(f"images are {tuple(data.shape[2:])} but the config expects {(height, width)}")
     return data

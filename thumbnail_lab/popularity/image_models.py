@@ -105,7 +105,7 @@ class SmallViT(nn.Module):
             blk.keep_attention = keep
 
 
-def to_tensor(images: np.ndarray) -> torch.Tensor:
+def to_standardised_tensor(images: np.ndarray) -> torch.Tensor:
     """uint8 (N, H, W, 3) -> normalised float32 (N, 3, H, W)."""
     x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float().div_(255.0)
     return x.sub_(PIXEL_MEAN).div_(PIXEL_SD)
@@ -143,7 +143,7 @@ class Regressor:
         """Predicted targets (N, n_outputs) in their original units."""
         self.model.eval()
         with torch_threads(threads):
-            out = [self.model(to_tensor(images[i:i + batch_size])).numpy()
+            out = [self.model(to_standardised_tensor(images[i:i + batch_size])).numpy()
                    for i in range(0, len(images), batch_size)]
         pred = np.concatenate(out) if out else np.zeros((0, len(self.y_mean)))
         return pred * self.y_sd + self.y_mean
@@ -171,7 +171,7 @@ def _train(model, images, y, train_idx, val_idx, epochs, batch_size, lr, weight_
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     y_mean, y_sd = y[train_idx].mean(0), y[train_idx].std(0) + 1e-6
-    x_all = to_tensor(images)
+    x_all = to_standardised_tensor(images)
     y_all = torch.from_numpy((y - y_mean) / y_sd)
     transform = augmenter(*images.shape[1:3]) if augment else None
     steps = max(1, epochs * math.ceil(len(train_idx) / batch_size))

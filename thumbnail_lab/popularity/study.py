@@ -257,8 +257,8 @@ def cam_panel(data: StudyData, targets: Targets, regressor, top: np.ndarray, bot
     layer = regressor.model.features
     with image_models.torch_threads(1):
         maps = np.concatenate([
-            explain.grad_cam(regressor.model, image_models.to_tensor(data.images[top]), layer, 0, +1.0),
-            explain.grad_cam(regressor.model, image_models.to_tensor(data.images[bottom]), layer, 0, -1.0)])
+            explain.grad_cam(regressor.model, image_models.to_standardised_tensor(data.images[top]), layer, 0, +1.0),
+            explain.grad_cam(regressor.model, image_models.to_standardised_tensor(data.images[bottom]), layer, 0, -1.0)])
     rows = np.concatenate([top, bottom])
     pred = regressor.predict(data.images[rows])[:, 0]
     titles = [f"{p:.2f} / {t:.2f}" for p, t in zip(pred, targets.log_views[rows])]
@@ -270,7 +270,7 @@ def rollout_panel(data: StudyData, targets: Targets, regressor, rows: np.ndarray
     from . import explain, image_models
 
     with image_models.torch_threads(1):
-        maps = explain.attention_rollout(regressor.model, image_models.to_tensor(data.images[rows]))
+        maps = explain.attention_rollout(regressor.model, image_models.to_standardised_tensor(data.images[rows]))
     pred = regressor.predict(data.images[rows])[:, 0]
     titles = [f"{p:.2f} / {t:.2f}" for p, t in zip(pred, targets.log_views[rows])]
     return data.images[rows], maps, titles

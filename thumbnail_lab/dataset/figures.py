@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from .plotting import FULL_WIDTH, image_grid
+from ..plotting import FULL_WIDTH, image_grid
 
 
 def load_thumbnails(paths: Sequence[Path]) -> np.ndarray:
@@ -144,7 +144,7 @@ _LATIN = re.compile(r"^[\x00-\u024F\u2000-\u206F\u20A0-\u20CF\U0001F000-\U0001FA
 
 def title_table(titles: pd.Series) -> pd.DataFrame:
     """Length in characters, script (Latin or not), and the presence of digits, CAPS words and emoji."""
-    from .thumbworld.views import title_features  # generic: works on any title
+    from ..thumbworld.views import title_features  # generic: works on any title
 
     feats = pd.DataFrame([title_features(t) for t in titles.fillna("")])
     return pd.DataFrame({

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from thumbnail_lab import datacard
+from thumbnail_lab.dataset import figures
 from thumbnail_lab.thumbworld import realised_oracle_r2
 
 
 def test_naive_scraper_damage_counts_what_it_claims():
     titles = pd.Series(["Morning Routine", "Morning Routine!", "最強のラーメン", "Top 10 Goals 🔥", "Unique title"])
-    d = datacard.naive_scraper_damage(titles)
+    d = figures.naive_scraper_damage(titles)
     assert d["titles_altered"] == pytest.approx(2 / 5)         # the Japanese title and the emoji one
     assert d["titles_without_letters"] == pytest.approx(1 / 5)  # only the Japanese title loses everything
     assert d["file_name_collisions"] == pytest.approx(2 / 5)    # both "morning_routine"
@@ -23,18 +23,18 @@ def test_naive_scraper_damage_counts_what_it_claims():
 
 def test_naive_element_effects_is_the_difference_of_means():
     df = pd.DataFrame({"true_face": [1, 1, 0, 0], "log_views": [3.0, 5.0, 2.0, 2.0]})
-    table = datacard.naive_element_effects(df, ["face"])
+    table = figures.naive_element_effects(df, ["face"])
     assert table.loc[0, "share"] == 0.5 and table.loc[0, "naive_diff"] == pytest.approx(2.0)
 
 
 def test_title_table_flags_scripts_and_features():
-    t = datacard.title_table(pd.Series(["TOP 5 cars?", "Один день", "plain"]))
+    t = figures.title_table(pd.Series(["TOP 5 cars?", "Один день", "plain"]))
     assert t["non_latin"].tolist() == [False, True, False]
     assert t.loc[0, ["has_number", "has_caps_word", "has_question"]].all() and not t.loc[2, "has_number"]
 
 
 def test_short_count():
-    assert [datacard.short_count(v) for v in (950, 12_300, 3_400_000)] == ["950", "12K", "3.4M"]
+    assert [figures.short_count(v) for v in (950, 12_300, 3_400_000)] == ["950", "12K", "3.4M"]
 
 
 def test_realised_oracle_r2_is_one_without_noise_and_lower_with_it():
@@ -58,9 +58,9 @@ def test_figures_draw_on_a_small_table():
         **{f"split_{k}": rng.choice(["train", "val", "test"], n) for k in ("random", "channel", "temporal")},
     })
     report = pd.DataFrame({"filter": ["validation", "min_views"], "removed": [0, 7], "remaining": [127, 120]})
-    for fig in (datacard.log_views_histogram(meta["log_views"].to_numpy(), 500),
-                datacard.views_vs_age(meta["age_days"].to_numpy(), meta["log_views"].to_numpy()),
-                datacard.views_by_channel(meta), datacard.cleaning_figure(report), datacard.split_figure(meta),
-                datacard.title_figure(datacard.title_table(pd.Series(["a b", "Один", "X 1"])))):
+    for fig in (figures.log_views_histogram(meta["log_views"].to_numpy(), 500),
+                figures.views_vs_age(meta["age_days"].to_numpy(), meta["log_views"].to_numpy()),
+                figures.views_by_channel(meta), figures.cleaning_figure(report), figures.split_figure(meta),
+                figures.title_figure(figures.title_table(pd.Series(["a b", "Один", "X 1"])))):
         assert fig.axes
         matplotlib.pyplot.close(fig)

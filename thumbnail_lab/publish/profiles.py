@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from .paths import REPO_ROOT
+from ..paths import REPO_ROOT
 
 PROFILES_FILE = REPO_ROOT / "book" / "profiles.yml"
 PROFILE_NAMES = ("smoke", "default", "full")

@@ -40,7 +40,7 @@ def problems(html_dir: Path, toc_file: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m thumbnail_lab.buildcheck _build/html``: exit 1 and list the problems, if any."""
+    """``python -m thumbnail_lab.publish.buildcheck _build/html``: exit 1 and list the problems, if any."""
     argv = sys.argv[1:] if argv is None else argv
     html_dir = Path(argv[0] if argv else "_build/html")
     toc_file = Path(argv[1]) if len(argv) > 1 else html_dir.parent.parent / "_toc.yml"

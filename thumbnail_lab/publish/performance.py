@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .paths import REPO_ROOT
+from ..paths import REPO_ROOT
 
 RESULTS_FILE = REPO_ROOT / "bench" / "results" / "results.json"
 #: Row keys that name the amount of work (thumbnails) in a scaling row.

@@ -8,7 +8,7 @@ import warnings
 
 warnings.filterwarnings("ignore", message="IProgress not found")
 try:
-    from thumbnail_lab.netguard import block_if_requested
+    from thumbnail_lab.publish.netguard import block_if_requested
 
     block_if_requested()
 except ImportError:  # the package is not importable in this interpreter: nothing to guard

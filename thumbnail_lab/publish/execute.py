@@ -1,6 +1,6 @@
 """Execute the book's chapters with papermill, in order, only when something changed.
 
-``python -m thumbnail_lab.execute [CHAPTER ...] --profile default --params "epochs=3"``
+``python -m thumbnail_lab.publish.execute [CHAPTER ...] --profile default --params "epochs=3"``
 
 Each chapter's py:percent source is read with jupytext and handed to papermill in memory
 (papermill cannot read ``.py``). Every chapter runs in its own child process so that its
@@ -22,12 +22,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .paths import REPO_ROOT
+from ..paths import REPO_ROOT
+from .imports import PACKAGE_DIR, package_modules_used
 from .profiles import PROFILE_NAMES, chapter_parameters, parse_overrides
 
 BOOK_DIR = REPO_ROOT / "book"
-PACKAGE_DIR = REPO_ROOT / "thumbnail_lab"
-KERNEL_SITE = PACKAGE_DIR / "_kernel_site"
+KERNEL_SITE = Path(__file__).resolve().parent / "kernel_site"
 
 
 @dataclass
@@ -51,10 +51,10 @@ def chapters(book_dir: Path = BOOK_DIR) -> list[str]:
 
 
 def source_stamp(chapter: str, profile: str, params: dict[str, Any], book_dir: Path = BOOK_DIR) -> str:
-    """Hash of everything that decides a chapter's output: its source, the package, its parameters."""
-    digest = hashlib.sha256()
-    digest.update((book_dir / f"{chapter}.py").read_bytes())
-    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+    """Hash of what decides a chapter's output: its source, the package modules it uses, its parameters."""
+    source = book_dir / f"{chapter}.py"
+    digest = hashlib.sha256(source.read_bytes())
+    for path in package_modules_used(source):
         digest.update(str(path.relative_to(PACKAGE_DIR)).encode())
         digest.update(path.read_bytes())
     digest.update(json.dumps({"profile": profile, "params": params}, sort_keys=True, default=str).encode())
@@ -113,7 +113,7 @@ def _store_record(notebook_path: Path, record: RunRecord) -> None:
     """Write the run record into the executed notebook's metadata (atomically)."""
     import nbformat
 
-    from .atomic import write_text
+    from ..atomic import write_text
 
     if not notebook_path.exists():
         return
@@ -134,7 +134,7 @@ def execute(names: list[str], profile: str, overrides: dict[str, Any], out_dir: 
             print(f"[execute] {chapter}: up to date ({profile})", flush=True)
             continue
         print(f"[execute] {chapter}: running with profile {profile} {params}", flush=True)
-        cmd = [sys.executable, "-m", "thumbnail_lab.execute", "--child", chapter, "--profile", profile,
+        cmd = [sys.executable, "-m", "thumbnail_lab.publish.execute", "--child", chapter, "--profile", profile,
                "--params-json", json.dumps(params), "--out-dir", str(out_dir), "--book-dir", str(book_dir),
                "--stamp", stamp]
         done = subprocess.run(cmd, env=kernel_environment(out_dir), cwd=REPO_ROOT)

@@ -1,0 +1,134 @@
+"""One set-up for every chapter, and one way to put a number into the prose and the results.
+
+A chapter's second code cell is ::
+
+    from thumbnail_lab.chapter import setup
+    ch = setup("02_gan", globals(), rules={"width": multiple_of(4)})
+
+``setup`` reads the defaults of the chapter's ``parameters`` cell, infers each parameter's type
+from its default, checks the values papermill injected (plus any extra ``rules`` where a range or
+a choice matters), seeds Python, NumPy and torch with ``seed``, sets torch's CPU threads from
+``threads`` and applies the figure style. ``ch.record(name, value)`` then glues a value for
+``{glue:text}`name``` in the markdown and writes it to the chapter's ``results.json`` in one go.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from .atomic import write_json
+from .params import ParameterError, Rule, check_params
+from .paths import REPO_ROOT, chapter_dir
+
+GLUED_TYPES = (bool, int, float, str)
+
+
+def chapter_source(chapter: str) -> Path:
+    """The chapter's py:percent source: beside the kernel (it runs in ``book/``), else in ``book/``."""
+    for folder in (Path.cwd(), REPO_ROOT / "book"):
+        if (folder / f"{chapter}.py").is_file():
+            return folder / f"{chapter}.py"
+    raise FileNotFoundError(f"no source book/{chapter}.py for chapter {chapter!r}")
+
+
+def parameter_defaults(source: Path) -> dict[str, Any]:
+    """Name -> default value of every assignment in the chapter's ``parameters`` cell."""
+    import jupytext
+
+    notebook = jupytext.read(source, fmt="py:percent")
+    cell = next((c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])), None)
+    if cell is None:
+        raise ValueError(f"{source} has no cell tagged 'parameters'")
+    namespace: dict[str, Any] = {}
+    exec(compile(cell.source, str(source), "exec"), {}, namespace)  # literals only, by convention
+    return {k: v for k, v in namespace.items() if not k.startswith("_")}
+
+
+def inferred_rule(default: Any) -> Rule:
+    """The rule a default implies: its type (an int default also accepts no float, a float accepts ints)."""
+    if isinstance(default, bool):
+        return Rule(kind=bool)
+    if isinstance(default, int):
+        return Rule(kind=int)
+    if isinstance(default, float):
+        return Rule(kind=(int, float))
+    if default is None:
+        return Rule()
+    return Rule(kind=type(default))
+
+
+def merged_rules(defaults: Mapping[str, Any], rules: Mapping[str, Rule] | None) -> dict[str, Rule]:
+    """Inferred rules, each refined by the fields that an extra rule sets."""
+    unknown = set(rules or {}) - set(defaults)
+    if unknown:
+        raise ValueError(f"rules for parameters the chapter does not declare: {sorted(unknown)}")
+    out = {}
+    for name, default in defaults.items():
+        rule = inferred_rule(default)
+        extra = (rules or {}).get(name)
+        if extra is not None:
+            changes = {f.name: getattr(extra, f.name) for f in dataclasses.fields(Rule)
+                       if getattr(extra, f.name) is not None}
+            rule = dataclasses.replace(rule, **changes)
+        out[name] = rule
+    return out
+
+
+@dataclass
+class Chapter:
+    """A running chapter: its name, checked parameters, random stream and recorded results."""
+
+    name: str
+    params: dict[str, Any]
+    rng: np.random.Generator
+    results: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dir(self) -> Path:
+        """The chapter's artifacts folder (created on demand)."""
+        return chapter_dir(self.name)
+
+    @property
+    def results_path(self) -> Path:
+        return self.dir / "results.json"
+
+    def record(self, name: str, value: Any) -> Any:
+        """Glue ``value`` (a number or a word) under ``name`` and write it to ``results.json``; return it."""
+        if hasattr(value, "item") and np.ndim(value) == 0:  # NumPy scalar -> Python scalar
+            value = value.item()
+        if isinstance(value, GLUED_TYPES):
+            from myst_nb import glue
+
+            glue(name, value, display=False)
+        self.results[name] = value
+        write_json(self.results_path, self.results)
+        return value
+
+    def require(self, ok: bool, message: str) -> None:
+        """Stop the chapter with ``message`` unless ``ok`` (for rules that tie two parameters)."""
+        if not ok:
+            raise ParameterError(message)
+
+
+def setup(chapter: str, namespace: Mapping[str, Any], rules: Mapping[str, Rule] | None = None,
+          source: Path | None = None) -> Chapter:
+    """Check the chapter's parameters, seed, set threads and the figure style; return the ``Chapter``."""
+    from .plotting import use_book_style
+    from .seeding import seed_everything
+
+    defaults = parameter_defaults(source or chapter_source(chapter))
+    params = {name: namespace.get(name, default) for name, default in defaults.items()}
+    check_params(params, merged_rules(defaults, rules))
+    rng = seed_everything(int(params.get("seed", 0)))
+    if params.get("threads"):
+        import torch
+
+        torch.set_num_threads(int(params["threads"]))
+    use_book_style()
+    ch = Chapter(chapter, params, rng, {"parameters": params})
+    write_json(ch.results_path, ch.results)
+    return ch
