@@ -13,7 +13,7 @@ PARAMS  ?=
 NB      ?=
 PYTEST_ARGS ?=
 
-.PHONY: help venv bench-results book execute chapter html test bench screenshot clean distclean
+.PHONY: help venv bench-results book execute chapter html test unit lint bench screenshot clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -50,13 +50,19 @@ bench: $(VENV)/.installed  ## run every benchmark in bench/, write bench/results
 test: $(VENV)/.installed  ## unit tests + every chapter in the smoke profile + a strict book build
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+unit: $(VENV)/.installed  ## the package's unit tests alone (no chapter execution, no book build)
+	$(VENV)/bin/pytest -m "not chapter and not book and not slow" $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed  ## ruff, configured in pyproject.toml (CI runs it before the tests)
+	$(VENV)/bin/ruff check thumbnail_lab tests bench book
+
 screenshot:  ## screenshot the built intro page with headless Chromium (_build/screenshot.png)
 	chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
 	  --disable-sync --no-first-run --hide-scrollbars --user-data-dir=$$(mktemp -d) \
 	  --window-size=1280,1600 --screenshot=$(CURDIR)/_build/screenshot.png _build/html/book/intro.html
 
 clean:  ## remove executed notebooks and the built book (keeps data, artifacts, .venv)
-	rm -rf _build book/*.ipynb
+	rm -rf _build book/*.ipynb .ruff_cache
 
 distclean: clean  ## also remove artifacts, generated data, benchmark results and .venv
 	rm -rf artifacts bench/results $(VENV)

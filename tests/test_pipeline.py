@@ -18,11 +18,11 @@ from thumbnail_lab.publish import netguard
 from thumbnail_lab.publish.execute import chapters, recorded_stamp, source_stamp
 from thumbnail_lab.params import ParameterError, Rule, check_params, existing_path, positive_int
 from thumbnail_lab.paths import REPO_ROOT
-from thumbnail_lab.publish.profiles import PROFILE_NAMES, chapter_parameters, load_profiles, parse_overrides
+from thumbnail_lab.publish.profiles import CHAPTER_PATTERN, PROFILE_NAMES, chapter_parameters, load_profiles, parse_overrides
 from thumbnail_lab.publish.toc import toc_text
 
 BOOK = REPO_ROOT / "book"
-SOURCES = sorted(BOOK.glob("[0-9][0-9]_*.py")) + sorted(BOOK.glob("appendix_*.py"))
+SOURCES = sorted(BOOK.glob(f"{CHAPTER_PATTERN}.py")) + sorted(BOOK.glob("appendix_*.py"))
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
@@ -58,14 +58,14 @@ def test_code_cells_stay_short(source: Path):
 
 def test_profiles_cover_every_numbered_chapter_with_three_profiles():
     profiles = load_profiles()
-    for source in BOOK.glob("[0-9][0-9]_*.py"):
+    for source in BOOK.glob(f"{CHAPTER_PATTERN}.py"):
         assert source.stem in profiles, f"{source.stem} has no block in book/profiles.yml"
         assert set(profiles[source.stem]) == set(PROFILE_NAMES)
 
 
 def test_profile_values_are_parameters_the_chapter_declares():
     profiles = load_profiles()
-    for source in BOOK.glob("[0-9][0-9]_*.py"):
+    for source in BOOK.glob(f"{CHAPTER_PATTERN}.py"):
         nb = jupytext.reads(source.read_text(encoding="utf-8"), fmt="py:percent")
         params_cell = next(c for c in nb.cells if c.cell_type == "code")
         declared = {node.id for node in ast.walk(ast.parse(params_cell.source))
@@ -97,6 +97,16 @@ def test_toc_lists_intro_chapters_then_appendices(tmp_path):
     assert files == [["book/01_a", "book/02_b"], ["book/appendix_z"]]
 
 
+def test_a_page_between_chapters_runs_after_its_chapter_and_is_its_section_in_the_toc(tmp_path):
+    book = tmp_path / "book"
+    book.mkdir()
+    for name in ("02_b.py", "01a_between.py", "01_a.py"):
+        (book / name).write_text("")
+    assert chapters(book) == ["01_a", "01a_between", "02_b"]
+    first = yaml.safe_load(toc_text(book, tmp_path))["parts"][0]["chapters"]
+    assert first == [{"file": "book/01_a", "sections": [{"file": "book/01a_between"}]}, {"file": "book/02_b"}]
+
+
 def test_committed_toc_matches_the_chapters_present():
     assert subprocess.run([sys.executable, "-m", "thumbnail_lab.publish.toc", "--check"], cwd=REPO_ROOT).returncode == 0
 
@@ -118,13 +128,13 @@ def test_stamp_changes_with_parameters_and_failed_runs_are_never_current(tmp_pat
     assert recorded_stamp(nb) == "s"
 
 
-def test_pyproject_and_environment_yml_declare_the_same_dependencies():
-    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+def test_environment_yml_installs_the_package_instead_of_repeating_its_dependencies():
     env = yaml.safe_load((REPO_ROOT / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
-    wanted = set(project["dependencies"]) | set(project["optional-dependencies"]["dev"])
-    assert set(pip_section) - {"-e ."} == wanted
+    assert pip_section == ["-e .[dev]"]
     assert any(str(d).startswith("python=3.11") for d in env["dependencies"])
+    extras = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert "dev" in extras
 
 
 def test_torchvision_operators_load_and_run():

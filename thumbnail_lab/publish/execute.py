@@ -24,7 +24,7 @@ from typing import Any
 
 from ..paths import REPO_ROOT
 from .imports import PACKAGE_DIR, package_modules_used
-from .profiles import PROFILE_NAMES, chapter_parameters, parse_overrides
+from .profiles import CHAPTER_PATTERN, PROFILE_NAMES, chapter_parameters, parse_overrides
 
 BOOK_DIR = REPO_ROOT / "book"
 KERNEL_SITE = Path(__file__).resolve().parent / "kernel_site"
@@ -44,18 +44,23 @@ class RunRecord:
 
 
 def chapters(book_dir: Path = BOOK_DIR) -> list[str]:
-    """Chapter names in book order: numbered chapters, then appendices (which summarise them)."""
-    numbered = sorted(p.stem for p in book_dir.glob("[0-9][0-9]_*.py"))
+    """Chapter names in book order: numbered chapters, then appendices (which summarise them).
+
+    A page named ``NNx_name`` (a letter after the number, e.g. ``01a_encoder``) runs after chapter
+    ``NN`` and before ``NN+1``; the table of contents shows it as a section of chapter ``NN``.
+    """
+    numbered = sorted(p.stem for p in book_dir.glob(f"{CHAPTER_PATTERN}.py"))
     appendices = sorted(p.stem for p in book_dir.glob("appendix_*.py"))
     return numbered + appendices
 
 
-def source_stamp(chapter: str, profile: str, params: dict[str, Any], book_dir: Path = BOOK_DIR) -> str:
+def source_stamp(chapter: str, profile: str, params: dict[str, Any], book_dir: Path = BOOK_DIR,
+                 package_dir: Path = PACKAGE_DIR) -> str:
     """Hash of what decides a chapter's output: its source, the package modules it uses, its parameters."""
     source = book_dir / f"{chapter}.py"
     digest = hashlib.sha256(source.read_bytes())
-    for path in package_modules_used(source):
-        digest.update(str(path.relative_to(PACKAGE_DIR)).encode())
+    for path in package_modules_used(source, package_dir):
+        digest.update(str(path.relative_to(package_dir)).encode())
         digest.update(path.read_bytes())
     digest.update(json.dumps({"profile": profile, "params": params}, sort_keys=True, default=str).encode())
     return digest.hexdigest()[:16]

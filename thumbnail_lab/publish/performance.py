@@ -85,58 +85,6 @@ def _bench(results: dict, module: str) -> dict | None:
     return found[0] if found else None
 
 
-def _budget(rows: list, budget: str, measured: float | None, target: float, unit: str, at_most: bool = True) -> None:
-    """Append one budget check (``measured`` None means the benchmark did not run)."""
-    met = None if measured is None else (measured <= target if at_most else measured >= target)
-    rows.append({"budget": budget, "measured": measured, "target": f"{'≤' if at_most else '≥'} {target:g} {unit}",
-                 "met": {None: "not measured", True: "yes", False: "NO"}[met]})
-
-
-def budget_table(results: dict, records: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Each performance budget of the book against what this run measured."""
-    rows: list = []
-    default = records[records["profile"] == "default"] if records is not None and len(records) else None
-    has_default = default is not None and len(default) > 0
-    _budget(rows, "whole book, default profile: minutes", default["seconds"].sum() / 60 if has_default else None,
-            25, "min")
-    _budget(rows, "whole book, default profile: peak memory", default["peak_memory_mb"].max() / 1024
-            if has_default else None, 6, "GB")
-    null = _bench(results, "bench_null")
-    if null:
-        fast = next(r for r in null["rows"] if r["method"] == "order_statistic")
-        _budget(rows, "1,000,000-draw null simulation: seconds", fast["seconds_per_1M"], 0.5, "s")
-        _budget(rows, "null simulation: speed-up over vectorised resampling",
-                null["ratios"]["vectorised_over_order_statistic"], 20, "x", at_most=False)
-        _budget(rows, "null simulation: speed-up over the plain loop", null["ratios"]["loop_over_order_statistic"],
-                100, "x", at_most=False)
-    scale = _bench(results, "bench_feature_scale")
-    if scale:
-        largest = max(scale["rows"], key=lambda r: r["n_thumbnails"])
-        label = f"feature groups + statistics on {largest['n_thumbnails']:,} thumbnails"
-        _budget(rows, f"{label}: seconds", largest["seconds"], 120, "s")
-        _budget(rows, f"{label}: peak memory", largest["peak_mb"], 4096, "MB")
-    world = _bench(results, "bench_thumbworld")
-    if world:
-        _budget(rows, "ThumbWorld generation: thumbnails per CPU-second (per core)",
-                max(r["thumbnails_per_cpu_s"] for r in world["rows"]), 300, "/s", at_most=False)
-    for module in ("bench_generative", "bench_popularity"):
-        bench = _bench(results, module)
-        for row in (bench or {}).get("rows", []):
-            if "data_wait_share" in row:
-                _budget(rows, f"{row['model']} training ({row.get('threads', '?')} threads): share of time waiting "
-                        f"for data", row["data_wait_share"], 0.2, "")
-    return pd.DataFrame(rows, columns=["budget", "measured", "target", "met"])
-
-
-def training_table(results: dict) -> pd.DataFrame:
-    """Training throughput and the share of this CPU's measured matmul peak, per model."""
-    rows = []
-    for module in ("bench_generative", "bench_popularity"):
-        bench = _bench(results, module)
-        rows += [r for r in (bench or {}).get("rows", []) if "share_of_matmul_peak" in r]
-    return pd.DataFrame(rows)
-
-
 #: Forward FLOPs of a CLIP ViT-B/32 image encoder per 224x224 image (its published figure, ~4.4 GFLOPs).
 CLIP_B32_GFLOP = 4.4
 #: Dense bf16 throughput assumed for one data-centre GPU in the plan: about half of an H100/H200's

@@ -10,6 +10,8 @@ from ..paths import REPO_ROOT
 
 PROFILES_FILE = REPO_ROOT / "book" / "profiles.yml"
 PROFILE_NAMES = ("smoke", "default", "full")
+#: File-name pattern of numbered chapters and the pages between them (``01_dataset``, ``01a_encoder``).
+CHAPTER_PATTERN = "[0-9][0-9]*_*"
 
 
 def load_profiles(path: Path = PROFILES_FILE) -> dict[str, dict[str, dict[str, Any]]]:
