@@ -236,6 +236,23 @@ def test_buildcheck_reports_missing_pages_and_errors(tmp_path):
                                                 "chapter book/01_x has no figure"]
 
 
+def test_buildcheck_reads_sections_and_flags_pages_that_need_the_network(tmp_path):
+    from thumbnail_lab.publish.buildcheck import problems
+
+    (tmp_path / "html" / "book").mkdir(parents=True)
+    toc = tmp_path / "_toc.yml"
+    toc.write_text("format: jb-book\nroot: book/intro\nparts:\n  - chapters:\n      - file: book/01_x\n"
+                   "        sections:\n          - file: book/01a_y\n")
+    for page in ("index", "book/intro", "book/01_x"):
+        (tmp_path / "html" / f"{page}.html").write_text('<img src="a.png"><script src="../_static/mathjax/tex-chtml.js">')
+    assert problems(tmp_path / "html", toc) == ["page book/01a_y was not built ("
+                                                f"{tmp_path / 'html' / 'book' / '01a_y.html'} is missing)"]
+    cdn = '<img src="a.png"><script defer src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js">'
+    (tmp_path / "html" / "book" / "01a_y.html").write_text(cdn)
+    assert problems(tmp_path / "html", toc) == ["page book/01a_y loads a script or style sheet from the network: "
+                                                '<script defer src="https://...']
+
+
 def test_save_fig_shows_the_saved_png_whatever_the_backend(tmp_path, monkeypatch):
     import IPython.display
     import matplotlib

@@ -1,7 +1,8 @@
 """Check what the book build really produced, instead of trusting its exit code.
 
 Every page in ``_toc.yml`` must exist as HTML, no page may show a Python traceback or a
-papermill error, and every chapter whose notebook saved figures must show images.
+papermill error, every chapter must show images, and no page may load a script or a style
+sheet from the network (the book reads offline, math included).
 """
 from __future__ import annotations
 
@@ -15,10 +16,15 @@ import yaml
 def toc_pages(toc_file: Path) -> list[str]:
     """Every ``file:`` entry (plus the root) of a jb-book ``_toc.yml``."""
     toc = yaml.safe_load(toc_file.read_text(encoding="utf-8"))
-    pages = [toc["root"]]
-    for part in toc.get("parts", []):
-        pages += [entry["file"] for entry in part.get("chapters", [])]
-    return pages
+
+    def files(entries: list[dict]) -> list[str]:
+        return [page for e in entries for page in [e["file"], *files(e.get("sections", []))]]
+
+    return [toc["root"], *(page for part in toc.get("parts", []) for page in files(part.get("chapters", [])))]
+
+
+#: A ``<script src=...>`` or ``<link href=...>`` that points off this machine.
+REMOTE_ASSET = re.compile(r"""<(?:script[^>]*\ssrc|link[^>]*\shref)=["'](?:https?:)?//""")
 
 
 def problems(html_dir: Path, toc_file: Path) -> list[str]:
@@ -34,8 +40,11 @@ def problems(html_dir: Path, toc_file: Path) -> list[str]:
         text = html.read_text(encoding="utf-8")
         if re.search(r"Traceback \(most recent call last\)|PapermillExecutionError|ParameterError:", text):
             found.append(f"page {page} shows an error from its execution")
-        if re.search(r"/\d\d_[a-z]", page) and "<img" not in text:
+        if re.search(r"/\d\d[a-z]?_[a-z]", page) and "<img" not in text:
             found.append(f"chapter {page} has no figure")
+        if REMOTE_ASSET.search(text):
+            found.append(f"page {page} loads a script or style sheet from the network: "
+                         f"{REMOTE_ASSET.search(text).group(0)}...")
     return found
 
 
