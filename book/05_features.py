@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# (features-chapter)=
+# (chapter-features)=
 # # Which visual features go with more views, and is it real?
 #
 # ## Overview
@@ -69,59 +69,50 @@ single_group_size = 11      # published single-channel variant: features active 
 single_top_k = 10           # ... the mean of the lowest 10, the top-10 features
 n_grid = 11                 # thumbnails per feature in the grids (published: 11)
 grid_features = 3           # features shown per grid
-torch_threads = 1           # torch threads for training (1 is fastest on a shared CPU; 0 keeps the default)
+threads = 1                 # torch CPU threads (1 is fastest on a shared CPU; 0 keeps the default)
 
 # %%
-from thumbnail_lab.params import Rule, check_params, existing_path, fraction, positive_int
+from thumbnail_lab.chapter import setup
+from thumbnail_lab.params import Rule, dataset_source
 from thumbnail_lab.thumbworld import SCENARIOS
 
-check_params(globals(), {
-    "source": Rule(kind=str, check=lambda v: None if v == "thumbworld" else existing_path(v)),
-    "scenario": Rule(kind=str, choices=SCENARIOS), "n_videos": positive_int(), "seed": Rule(kind=int, min=0),
-    "sae_corpus": Rule(kind=str, choices=("second_draw", "same")), "sae_n_videos": positive_int(),
-    "image_width": positive_int(), "image_height": positive_int(),
-    "encoder": Rule(kind=str, choices=("autoencoder", "clip")), "clip_checkpoint": Rule(kind=str),
-    "clip_model": Rule(kind=str), "embed_dim": positive_int(), "ae_width": positive_int(), "ae_epochs": positive_int(),
-    "sae_expansion": positive_int(), "sae_k": positive_int(), "sae_epochs": positive_int(),
-    "threshold": Rule(kind=(int, float), min=0.0), "min_count": Rule(kind=int, min=3), "group_size": Rule(kind=int, min=3),
-    "top_k": positive_int(), "n_sim": Rule(kind=int, min=1000), "n_perm": Rule(kind=int, min=100),
-    "n_boot": Rule(kind=int, min=100), "alpha": fraction(), "age_df": Rule(kind=int, min=3),
-    "null_n_videos": positive_int(), "n_shuffles": positive_int(), "single_n_videos": positive_int(),
-    "single_group_size": Rule(kind=int, min=3),
-    "single_top_k": positive_int(), "n_grid": positive_int(max=20), "grid_features": positive_int(max=10),
-    "torch_threads": Rule(kind=int, min=0),
-})
-if min_count < group_size:
-    from thumbnail_lab.params import ParameterError
-    raise ParameterError(f"min_count={min_count} must be at least group_size={group_size}")
-if encoder == "clip" and not clip_checkpoint:
-    from thumbnail_lab.params import ParameterError
-    raise ParameterError("encoder='clip' needs clip_checkpoint, the path of a local open_clip checkpoint")
+at_least = dict(n_videos=1, seed=0, sae_n_videos=1, image_width=1, image_height=1, embed_dim=1, ae_width=1,
+                ae_epochs=1, sae_expansion=1, sae_k=1, sae_epochs=1, threshold=0, min_count=3, group_size=3, top_k=1,
+                n_sim=1000, n_perm=100, n_boot=100, age_df=3, null_n_videos=1, n_shuffles=1, single_n_videos=1,
+                single_group_size=3, single_top_k=1, threads=0)
+ch = setup("05_features", globals(), rules={
+    **{name: Rule(min=low) for name, low in at_least.items()}, "source": Rule(check=dataset_source),
+    "scenario": Rule(choices=SCENARIOS), "sae_corpus": Rule(choices=("second_draw", "same")),
+    "encoder": Rule(choices=("autoencoder", "clip")), "alpha": Rule(min=0, max=1),
+    "n_grid": Rule(min=1, max=20), "grid_features": Rule(min=1, max=10)})
+ch.require(min_count >= group_size, f"min_count={min_count} must be at least group_size={group_size}")
+ch.require(encoder != "clip" or bool(clip_checkpoint),
+           "encoder='clip' needs clip_checkpoint, the path of a local open_clip checkpoint")
 
-# %%
+# %% tags=["hide-input"]
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
-from thumbnail_lab.atomic import write_json
 from thumbnail_lab.dataset import ensure_dataset
 from thumbnail_lab.features import figures
 from thumbnail_lab.features.adjust import adjusted_views
 from thumbnail_lab.features.encoder import clip_embed, embed_images, train_autoencoder
-from thumbnail_lab.threads import torch_threads as threads
 from thumbnail_lab.features.monosemantic import dominant_elements, recovery_summary, truth_matrix
-from thumbnail_lab.features.pipeline import (GroupParams, analyse, reanalyse, shuffled_test_rates, split_replication,
-                                             status_changes)
+from thumbnail_lab.features.pipeline import (
+    GroupParams,
+    analyse,
+    reanalyse,
+    shuffled_test_rates,
+    split_replication,
+    status_changes,
+)
 from thumbnail_lab.features.sae import SAEConfig, Standardiser, diagnostics, encode_sparse, train_sae
-from thumbnail_lab.paths import chapter_dir
-from thumbnail_lab.plotting import save_fig, use_book_style
-from thumbnail_lab.report import glue_value
-from thumbnail_lab.seeding import seed_everything
+from thumbnail_lab.plotting import save_fig
 
-CHAPTER = "05_features"
-checkpoints = chapter_dir(CHAPTER) / "checkpoints"   # a killed run resumes training from here
-rng = seed_everything(seed)
-use_book_style()
-results = {}
+checkpoints = ch.dir / "checkpoints"   # a killed run resumes training from here
+rng = ch.rng
 
 # %% [markdown]
 # ## The data, and an encoder that never saw a view count
@@ -137,17 +128,22 @@ ds = ensure_dataset(source, scenario, n_videos, seed)
 ds_sae = ds if sae_corpus == "same" or source != "thumbworld" else ensure_dataset(source, scenario, sae_n_videos, seed + 1)
 images, images_sae = ds.images(image_width, image_height), ds_sae.images(image_width, image_height)
 views = ds.metadata["views"].to_numpy(dtype=float)
-print(f"analysed: {ds.name} ({len(ds.metadata)} thumbnails); encoder and SAE trained on {ds_sae.name} ({len(images_sae)})")
+ch.record("features_dataset", ds.name); ch.record("features_n_thumbnails", len(views))
+ch.record("features_sae_dataset", ds_sae.name); ch.record("features_n_sae_thumbnails", len(images_sae))
+
+# %% [markdown]
+# The analysed dataset, {glue:text}`features_dataset`, has {glue:text}`features_n_thumbnails`
+# thumbnails; the encoder and the SAE are trained on the {glue:text}`features_n_sae_thumbnails`
+# thumbnails of {glue:text}`features_sae_dataset`.
 
 # %%
 if encoder == "autoencoder":
-    with threads(torch_threads):
-        ae, ae_history = train_autoencoder(images_sae, embed_dim, ae_epochs, width_mult=ae_width, seed=seed,
-                                           checkpoint_path=checkpoints / "autoencoder.pt")
-    embed = lambda imgs: embed_images(ae, imgs)
+    ae, ae_history = train_autoencoder(images_sae, embed_dim, ae_epochs, width_mult=ae_width, seed=seed,
+                                       checkpoint_path=checkpoints / "autoencoder.pt")
+    embed = partial(embed_images, ae)
     print("reconstruction MSE per epoch:", np.round(ae_history, 4))
 else:
-    embed = lambda imgs: clip_embed(imgs, clip_model, clip_checkpoint)
+    embed = partial(clip_embed, model_name=clip_model, checkpoint=clip_checkpoint)
 emb_sae, emb = embed(images_sae), embed(images)
 
 # %% [markdown]
@@ -161,17 +157,16 @@ emb_sae, emb = embed(images_sae), embed(images)
 
 # %%
 standardise = Standardiser.fit(emb_sae)
-with threads(torch_threads):
-    sae, sae_history = train_sae(standardise(emb_sae), SAEConfig(expansion=sae_expansion, k=sae_k, epochs=sae_epochs, seed=seed),
-                                 checkpoint_path=checkpoints / "sae.pt")
+sae, sae_history = train_sae(standardise(emb_sae), SAEConfig(expansion=sae_expansion, k=sae_k, epochs=sae_epochs, seed=seed),
+                             checkpoint_path=checkpoints / "sae.pt")
 acts = encode_sparse(sae, standardise(emb))
 diag = pd.DataFrame({"SAE corpus": diagnostics(sae, standardise(emb_sae)).as_dict(),
                      "analysed thumbnails": diagnostics(sae, standardise(emb)).as_dict()})
-results["sae"] = diag.to_dict()
-glue_value("features_fvu", diag.loc["fvu", "analysed thumbnails"])
-glue_value("features_fvu_sae", diag.loc["fvu", "SAE corpus"])
-glue_value("features_dead", diag.loc["dead_share", "analysed thumbnails"])
-glue_value("features_n_latents", int(diag.loc["n_latents", "SAE corpus"]))
+ch.record("sae", diag.to_dict())
+ch.record("features_fvu", diag.loc["fvu", "analysed thumbnails"])
+ch.record("features_fvu_sae", diag.loc["fvu", "SAE corpus"])
+ch.record("features_dead", diag.loc["dead_share", "analysed thumbnails"])
+ch.record("features_n_latents", int(diag.loc["n_latents", "SAE corpus"]))
 diag.round(3)
 
 # %% [markdown]
@@ -191,17 +186,16 @@ diag.round(3)
 # %%
 params = GroupParams(threshold=threshold, min_count=min_count, group_size=group_size, top_k=top_k)
 res = analyse(acts, views, params, rng, n_sim=n_sim, n_perm=n_perm, n_boot=n_boot, alpha=alpha)
-results["params"], results["analysis"] = params.as_dict(), res.summary()
-glue_value("features_n_thumbnails", len(views))
-glue_value("features_group_size", group_size)
-glue_value("features_top_k", len(res.high))
-glue_value("features_n_features", len(res.table))
-print(f"{len(res.table)} of {acts.shape[1]} latents qualify; groups of {group_size}, "
-      f"{len(res.high)} high-view and {len(res.low)} low-view features")
+ch.record("params", params.as_dict()); ch.record("analysis", res.summary())
+ch.record("features_group_size", group_size)
+ch.record("features_top_k", len(res.high))
+ch.record("features_n_features", len(res.table))
 
 # %% [markdown]
-# Out of {glue:text}`features_n_thumbnails` thumbnails, {glue:text}`features_n_features` latents
-# qualify as features with groups of {glue:text}`features_group_size`. ThumbWorld records which
+# Out of {glue:text}`features_n_thumbnails` thumbnails, {glue:text}`features_n_features` of the
+# {glue:text}`features_n_latents` latents qualify as features with groups of
+# {glue:text}`features_group_size`; the {glue:text}`features_top_k` highest-ranked are listed as
+# high-view features and as many lowest-ranked as low-view features. ThumbWorld records which
 # elements every thumbnail contains, so each group gets an objective description in place of the
 # published "author's assessment": its *dominant element* is the one most over-represented in the
 # group compared with the whole dataset, and its *monosemanticity* is the share of the group that
@@ -232,12 +226,12 @@ low_table.round(3)
 paths = ds.image_paths()
 show = table.loc[res.high["feature"][:grid_features]].reset_index()
 members = res.groups.members[pd.Index(res.table["feature"]).get_indexer(show["feature"])]
-save_fig(figures.feature_grid(paths, members, show, n_grid), "grid_high", CHAPTER)
+save_fig(figures.feature_grid(paths, members, show, n_grid), "grid_high", ch.name)
 
 # %% mystnb={"figure": {"caption": "The top-activating thumbnails of the lowest-ranked features.", "name": "fig-features-grid-low"}}
 show = table.loc[res.low["feature"][:grid_features]].reset_index()
 members = res.groups.members[pd.Index(res.table["feature"]).get_indexer(show["feature"])]
-save_fig(figures.feature_grid(paths, members, show, n_grid), "grid_low", CHAPTER)
+save_fig(figures.feature_grid(paths, members, show, n_grid), "grid_low", ch.name)
 
 # %% [markdown]
 # {numref}`fig-features-grid-high` and {numref}`fig-features-grid-low` show what the extreme
@@ -250,9 +244,9 @@ save_fig(figures.feature_grid(paths, members, show, n_grid), "grid_low", CHAPTER
 # Kolmogorov-Smirnov test.
 
 # %% mystnb={"figure": {"caption": "Median views of the feature groups and of as many random groups of the same size. The KS test compares the two distributions.", "name": "fig-features-random"}}
-glue_value("features_ks_d", res.ks.statistic)
-glue_value("features_ks_p", res.ks.pvalue)
-save_fig(figures.random_groups_figure(res), "random_groups", CHAPTER)
+ch.record("features_ks_d", res.ks.statistic)
+ch.record("features_ks_p", res.ks.pvalue)
+save_fig(figures.random_groups_figure(res), "random_groups", ch.name)
 
 # %% [markdown]
 # In {numref}`fig-features-random` the KS statistic is D = {glue:text}`features_ks_d:.3f`
@@ -269,12 +263,12 @@ save_fig(figures.random_groups_figure(res), "random_groups", CHAPTER)
 
 # %% mystnb={"figure": {"caption": "Medians of random groups of videos (grey) and the held-out medians of the high-view (HHM) and low-view (LHM) features.", "name": "fig-features-held-out"}}
 h = res.held_out
-glue_value("features_n_sim", n_sim)
-glue_value("features_hhm", h.high_held_out_median)
-glue_value("features_lhm", h.low_held_out_median)
-glue_value("features_p_high", h.p_random_ge_high)
-glue_value("features_p_low", h.p_random_le_low)
-save_fig(figures.held_out_figure(res), "held_out", CHAPTER)
+ch.record("features_n_sim", n_sim)
+ch.record("features_hhm", h.high_held_out_median)
+ch.record("features_lhm", h.low_held_out_median)
+ch.record("features_p_high", h.p_random_ge_high)
+ch.record("features_p_low", h.p_random_le_low)
+save_fig(figures.held_out_figure(res), "held_out", ch.name)
 
 # %% [markdown]
 # The held-out thumbnails of the high-view features have median views
@@ -289,11 +283,11 @@ save_fig(figures.held_out_figure(res), "held_out", CHAPTER)
 # published figures did not show.
 
 # %% mystnb={"figure": {"caption": "Magnitude (group median / dataset median) of the high-view (green) and low-view (red) features, with bootstrap 95 % intervals, on a log scale.", "name": "fig-features-magnitude"}}
-glue_value("features_top_magnitude", res.high["magnitude"].max())
-glue_value("features_bottom_magnitude", res.low["magnitude"].min())
+ch.record("features_top_magnitude", res.high["magnitude"].max())
+ch.record("features_bottom_magnitude", res.low["magnitude"].min())
 save_fig(figures.magnitude_figure(res.high.merge(res.table[["feature", "ci_low", "ci_high"]]),
                                   res.low.merge(res.table[["feature", "ci_low", "ci_high"]]), res.dataset_median),
-         "magnitude", CHAPTER)
+         "magnitude", ch.name)
 
 # %% [markdown]
 # The top feature's group has {glue:text}`features_top_magnitude:.2f` times the dataset median,
@@ -309,17 +303,17 @@ save_fig(figures.magnitude_figure(res.high.merge(res.table[["feature", "ci_low",
 
 # %%
 fdr = table[table["significant"]].sort_values("magnitude", ascending=False)
-glue_value("features_n_fdr", len(fdr))
-glue_value("features_alpha", alpha)
-results["fdr_features"] = [int(f) for f in fdr.index]
+ch.record("features_n_fdr", len(fdr))
+ch.record("features_alpha", alpha)
+ch.record("fdr_features", [int(f) for f in fdr.index])
 fdr[["status", "magnitude", "p_value", "q_value", "dominant_element", "monosemanticity"]].round(4)
 
 # %%
 select = ds.metadata["split_random"].eq("train").to_numpy()
 replication, replication_summary = split_replication(acts, views, select, ~select, params, rng, n_perm=n_perm, alpha=alpha)
-results["split_replication"] = replication_summary
+ch.record("split_replication", replication_summary)
 for key in ("share_same_direction", "n_replicated", "n_selected", "n_measured", "group_size_measure"):
-    glue_value(f"features_split_{key}", replication_summary[key])
+    ch.record(f"features_split_{key}", replication_summary[key])
 replication.round(3)
 
 # %% [markdown]
@@ -342,29 +336,28 @@ replication.round(3)
 adj, adj_r2 = adjusted_views(ds.metadata, age_df=age_df)
 res_adj = reanalyse(res.groups, adj, params, rng, n_sim=n_sim, n_perm=n_perm, n_boot=n_boot, alpha=alpha)
 changes = status_changes(res, res_adj).join(table["dominant_element"], on="feature")
-glue_value("features_adj_r2", adj_r2)
-glue_value("features_n_changed", len(changes))
-glue_value("features_n_fdr_adj", int(res_adj.table["significant"].sum()))
-results["adjusted"] = dict(res_adj.summary(), r2=adj_r2, changed=[int(f) for f in changes["feature"]])
+ch.record("features_adj_r2", adj_r2)
+ch.record("features_n_changed", len(changes))
+ch.record("features_n_fdr_adj", int(res_adj.table["significant"].sum()))
+ch.record("adjusted", dict(res_adj.summary(), r2=adj_r2, changed=[int(f) for f in changes["feature"]]))
 changes.round(3)
 
 # %% mystnb={"figure": {"caption": "Magnitude of every feature on raw views and on views adjusted for channel and upload age. Features that leave the high or low list are labelled with their dominant element.", "name": "fig-features-adjusted"}}
-save_fig(figures.adjustment_figure(res, res_adj, table["dominant_element"]), "adjusted", CHAPTER)
+save_fig(figures.adjustment_figure(res, res_adj, table["dominant_element"]), "adjusted", ch.name)
 
 # %%
-for status_raw in ("high", "low"):
-    rows = changes[changes["status_raw"] == status_raw]
-    named = ", ".join(f"#{r.feature} ({r.dominant_element}: now {r.status_adjusted})" for r in rows.itertuples())
-    print(f"raw {status_raw}-view features that changed status or significance: {named or 'none'}")
+changes.query("status_raw != 'middle'")[["feature", "dominant_element", "status_raw", "status_adjusted",
+                                         "significant_raw", "significant_adjusted"]]
 
 # %% [markdown]
 # Channel and age explain R² = {glue:text}`features_adj_r2:.2f` of the variance of log views.
 # After the adjustment {glue:text}`features_n_fdr_adj` features stay significant at the same false
 # discovery rate (against {glue:text}`features_n_fdr` before), and {glue:text}`features_n_changed`
-# features change status or significance ({numref}`fig-features-adjusted`); the cell above names
-# the raw high-view and low-view features among them, with their dominant elements. The adjustment has a cost worth stating: a channel effect also
-# absorbs whatever that channel's thumbnails always show, so it is conservative about content
-# effects that travel with channel identity.
+# features change status or significance ({numref}`fig-features-adjusted`); the table above lists
+# the raw high-view and low-view features among them, with their dominant elements and their
+# status and significance on raw and adjusted views. The adjustment has a cost worth stating: a
+# channel effect also absorbs whatever that channel's thumbnails always show, so it is
+# conservative about content effects that travel with channel identity.
 #
 # ## Checking against the truth
 # ThumbWorld planted an effect on log views for every element. A high-view feature is *recovered*
@@ -381,14 +374,14 @@ if has_truth:
                                t.loc[analysis.low["feature"], "dominant_element"], effects)
         truth_rows.append(dict(rec, views=name))
     truth_check = pd.DataFrame(truth_rows).set_index("views")
-    results["truth_check"] = truth_check.to_dict(orient="index")
+    ch.record("truth_check", truth_check.to_dict(orient="index"))
     for col in ("precision_high", "precision_low"):
-        glue_value(f"features_{col}", truth_check.loc["raw views", col])
-        glue_value(f"features_{col}_adj", truth_check.loc["adjusted views", col])
+        ch.record(f"features_{col}", truth_check.loc["raw views", col])
+        ch.record(f"features_{col}_adj", truth_check.loc["adjusted views", col])
 else:
     truth_check = pd.DataFrame()
     for col in ("precision_high", "precision_low", "precision_high_adj", "precision_low_adj"):
-        glue_value(f"features_{col}", float("nan"))
+        ch.record(f"features_{col}", float("nan"))
     print("This dataset has no truth (real data): the truth checks are skipped.")
 truth_check
 
@@ -424,15 +417,15 @@ calibration = pd.DataFrame({name: {
     "significant after BH": int(a.table["significant"].sum()), "KS p": a.ks.pvalue,
     "P(random >= HHM)": a.held_out.p_random_ge_high, "P(random <= LHM)": a.held_out.p_random_le_low}
     for name, a in null_rows.items()}).T
-results["null"] = calibration.to_dict(orient="index")
+ch.record("null", calibration.to_dict(orient="index"))
 for key, name in (("raw", "null, raw views"), ("adj", "null, adjusted views"), ("perm", "null, views shuffled")):
-    glue_value(f"features_null_share_{key}", calibration.loc[name, "share p < alpha"])
-    glue_value(f"features_null_bh_{key}", int(calibration.loc[name, "significant after BH"]))
-glue_value("features_null_ks_adj", calibration.loc["null, adjusted views", "KS p"])
+    ch.record(f"features_null_share_{key}", calibration.loc[name, "share p < alpha"])
+    ch.record(f"features_null_bh_{key}", int(calibration.loc[name, "significant after BH"]))
+ch.record("features_null_ks_adj", calibration.loc["null, adjusted views", "KS p"])
 calibration
 
 # %% mystnb={"figure": {"caption": "Calibration: sorted per-feature p-values against the uniform distribution (left) and their histograms (right). A calibrated test on a world without effects follows the diagonal; the default world's features bend below it.", "name": "fig-features-calibration"}}
-save_fig(figures.calibration_figure({k: a.table["p_value"] for k, a in null_rows.items()}, alpha), "calibration", CHAPTER)
+save_fig(figures.calibration_figure({k: a.table["p_value"] for k, a in null_rows.items()}, alpha), "calibration", ch.name)
 
 # %% [markdown]
 # One null world gives one KS test and one held-out test, which says little about how often
@@ -442,10 +435,10 @@ save_fig(figures.calibration_figure({k: a.table["p_value"] for k, a in null_rows
 # %%
 rates = shuffled_test_rates(res_null.groups, views_null, params, rng, n_repeats=n_shuffles, n_sim=100_000, alpha=alpha)
 fire = (rates < alpha).mean().rename({"ks_p": "KS", "p_high": "held-out high", "p_low": "held-out low"})
-results["null_shuffled_false_alarm_rates"] = fire.to_dict()
+ch.record("null_shuffled_false_alarm_rates", fire.to_dict())
 for key, value in fire.items():
-    glue_value(f"features_fire_{key.replace(' ', '_').replace('-', '_')}", value)
-glue_value("features_n_shuffles", n_shuffles)
+    ch.record(f"features_fire_{key.replace(' ', '_').replace('-', '_')}", value)
+ch.record("features_n_shuffles", n_shuffles)
 fire.to_frame("share of repeats with p < alpha")
 
 # %% [markdown]
@@ -480,19 +473,19 @@ single_params = GroupParams(threshold=threshold, min_count=single_group_size, gr
                             top_k=single_top_k, statistic="mean")
 res_single = analyse(acts_single, views_single, single_params, rng, n_sim=n_sim, n_perm=n_perm, n_boot=n_boot, alpha=alpha)
 single_table = describe(res_single, ds_single).set_index("feature")
-results["single_channel"] = res_single.summary()
+ch.record("single_channel", res_single.summary())
 single_table.loc[res_single.high["feature"], ["magnitude", "group_stat", "p_value", "q_value", "dominant_element"]].round(3)
 
 # %% mystnb={"figure": {"caption": "Single channel: means of random 10-video groups (grey) and the held-out means of the top-10 and bottom-10 features.", "name": "fig-features-single"}}
 hs = res_single.held_out
 spread = np.quantile(res_single.null_high, [0.025, 0.975]) / np.mean(views_single)
-glue_value("features_single_n", len(views_single))
-glue_value("features_single_n_features", len(res_single.table))
-glue_value("features_single_p_high", hs.p_random_ge_high)
-glue_value("features_single_n_fdr", int(res_single.table["significant"].sum()))
-glue_value("features_single_lo", spread[0])
-glue_value("features_single_hi", spread[1])
-save_fig(figures.held_out_figure(res_single), "single_channel", CHAPTER)
+ch.record("features_single_n", len(views_single))
+ch.record("features_single_n_features", len(res_single.table))
+ch.record("features_single_p_high", hs.p_random_ge_high)
+ch.record("features_single_n_fdr", int(res_single.table["significant"].sum()))
+ch.record("features_single_lo", spread[0])
+ch.record("features_single_hi", spread[1])
+save_fig(figures.held_out_figure(res_single), "single_channel", ch.name)
 
 # %% [markdown]
 # The channel has {glue:text}`features_single_n` videos after cleaning and
@@ -505,10 +498,6 @@ save_fig(figures.held_out_figure(res_single), "single_channel", CHAPTER)
 # and the top-10 of many features will show ratios that large by chance alone. One channel's
 # few hundred videos can flag candidates for the creator to test; they cannot establish that a
 # visual feature causes views.
-
-# %%
-write_json(chapter_dir(CHAPTER) / "results.json", results)
-sorted(results)
 
 # %% [markdown]
 # ## What we found

@@ -30,23 +30,25 @@
 results_file = ""  # empty: bench/results/results.json in the repository
 
 # %%
-from thumbnail_lab.params import Rule, check_params
+from thumbnail_lab.chapter import setup
 
-check_params(globals(), {"results_file": Rule(kind=str)})
+ch = setup("appendix_performance", globals())
+
+# %% tags=["hide-input"]
+from thumbnail_lab.plotting import save_fig
+from thumbnail_lab.publish import performance as perf
 
 # %%
-from thumbnail_lab.publish import performance as perf
-from thumbnail_lab.plotting import save_fig, use_book_style
-from thumbnail_lab.report import glue_value
-
-use_book_style()
 results = perf.load_results(results_file or None)
 machine = results["machine"]
-glue_value("perf_machine", f"{machine['cpu_cores']} cores, {machine['processor']}, torch {machine['torch']}")
-glue_value("perf_measured_at", machine["measured_at"] + (" (tiny sizes)" if results["tiny"] else ""))
+for key in ("cpu_cores", "processor", "torch", "measured_at"):
+    ch.record(f"perf_{key}", machine[key])
+ch.record("perf_sizes", "tiny" if results["tiny"] else "full")
 
 # %% [markdown]
-# The numbers below were measured on {glue:text}`perf_machine` at {glue:text}`perf_measured_at`.
+# The numbers below were measured on {glue:text}`perf_cpu_cores` CPU cores ({glue:text}`perf_processor`,
+# torch {glue:text}`perf_torch`) at {glue:text}`perf_measured_at`, with the benchmarks at their
+# {glue:text}`perf_sizes` sizes.
 #
 # ## Ratios against same-run baselines
 
@@ -61,7 +63,7 @@ perf.ratio_table(results).set_index(["benchmark", "ratio"]).round(2)
 
 # %% mystnb={"figure": {"caption": "Seconds and peak memory against the number of thumbnails for each benchmarked stage, on log-log axes; the legend gives each fitted slope.", "name": "fig-perf-scaling"}}
 scaling = perf.scaling_rows(results)
-save_fig(perf.plot_scaling(scaling), "scaling", "appendix_performance")
+save_fig(perf.plot_scaling(scaling), "scaling", ch.name)
 
 # %% [markdown]
 # ## Each benchmark's measurements
@@ -85,8 +87,8 @@ for bench in results["benchmarks"]:
 
 # %%
 plan = perf.plan_table(results)
-glue_value("perf_plan_cpu_clip_hours", float(plan.loc[plan["stage"].str.contains("CPU, at"), "hours"].sum()))
-glue_value("perf_plan_gpu_clip_minutes", 60 * float(plan.loc[plan["stage"].str.contains("one GPU"), "hours"].sum()))
+ch.record("perf_plan_cpu_clip_hours", float(plan.loc[plan["stage"].str.contains("CPU, at"), "hours"].sum()))
+ch.record("perf_plan_gpu_clip_minutes", 60 * float(plan.loc[plan["stage"].str.contains("one GPU"), "hours"].sum()))
 plan.round(3)
 
 # %% [markdown]

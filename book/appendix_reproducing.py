@@ -34,21 +34,20 @@
 notebooks_dir = ""  # where the executed notebooks are; empty: the folder the runner used
 
 # %%
-from thumbnail_lab.params import Rule, check_params
+from thumbnail_lab.chapter import setup
 
-check_params(globals(), {"notebooks_dir": Rule(kind=str)})
+ch = setup("appendix_reproducing", globals())
 
-# %%
-from thumbnail_lab.plotting import save_fig, use_book_style
-from thumbnail_lab.report import glue_value
+# %% tags=["hide-input"]
+from thumbnail_lab.plotting import save_fig
 from thumbnail_lab.publish.reproducibility import environment_table, executed_dir, plot_run_budget, run_records
 
-use_book_style()
+# %%
 records = run_records(executed_dir(notebooks_dir or "."))
 records = records[records["chapter"] != "appendix_reproducing"]
-glue_value("repro_total_minutes", records["seconds"].sum() / 60)
-glue_value("repro_peak_gb", records["peak_memory_mb"].max() / 1024)
-glue_value("repro_profiles", ", ".join(sorted(set(records["profile"]))))
+ch.record("repro_total_minutes", records["seconds"].sum() / 60)
+ch.record("repro_peak_gb", records["peak_memory_mb"].max() / 1024)
+ch.record("repro_profiles", ", ".join(sorted(set(records["profile"]))))
 
 # %% [markdown]
 # ## What each chapter cost
@@ -57,7 +56,7 @@ glue_value("repro_profiles", ", ".join(sorted(set(records["profile"]))))
 # {glue:text}`repro_peak_gb:.2f` GB of memory ({numref}`fig-repro-budget`).
 
 # %% mystnb={"figure": {"caption": "Run time and peak kernel memory of each chapter in this build, with the budgets of the default profile on a 2-core laptop CPU.", "name": "fig-repro-budget"}}
-save_fig(plot_run_budget(records), "run_budget", "appendix_reproducing")
+save_fig(plot_run_budget(records), "run_budget", ch.name)
 
 # %%
 records.drop(columns=["title"]).set_index("chapter")

@@ -123,7 +123,8 @@ def setup(chapter: str, namespace: Mapping[str, Any], rules: Mapping[str, Rule] 
     defaults = parameter_defaults(source or chapter_source(chapter))
     params = {name: namespace.get(name, default) for name, default in defaults.items()}
     check_params(params, merged_rules(defaults, rules))
-    rng = seed_everything(int(params.get("seed", 0)))
+    # A page without a seed (the appendices) draws nothing at random: it need not import torch to seed it.
+    rng = seed_everything(int(params["seed"])) if "seed" in params else np.random.default_rng(0)
     if params.get("threads"):
         import torch
 
