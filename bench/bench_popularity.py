@@ -27,8 +27,8 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from bench.common import matmul_peak
-from thumbnail_lab.threads import torch_threads
 from thumbnail_lab.popularity import image_models, synthetic
+from thumbnail_lab.threads import torch_threads
 
 HEIGHT, WIDTH = 36, 64
 

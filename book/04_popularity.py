@@ -12,7 +12,7 @@
 # ---
 
 # %% [markdown]
-# (popularity-chapter)=
+# (chapter-popularity)=
 # # Can you predict views from a thumbnail and a title?
 #
 # ## Overview
@@ -37,6 +37,7 @@ source = "thumbworld"       # "thumbworld" or a dataset folder in the metadata.c
 scenario = "default"        # ThumbWorld world: "default", "null" or "single_channel"
 n_videos = 6000             # videos simulated before cleaning (the dataset of chapter 01)
 seed = 0
+threads = 1                 # torch CPU threads (1 is fastest on a machine busy with other work)
 image_width = 64            # thumbnails are resized to image_width x image_height
 image_height = 36
 epochs_cnn = 10
@@ -58,44 +59,34 @@ clip_checkpoint = ""        # path of a local open_clip checkpoint; empty skips 
 clip_model = "ViT-B-32"     # open_clip architecture of that checkpoint
 
 # %%
-from thumbnail_lab.params import Rule, check_params, existing_path, positive_int
+from thumbnail_lab.chapter import setup
+from thumbnail_lab.params import Rule, dataset_source
+from thumbnail_lab.popularity.data import check_splits
+from thumbnail_lab.popularity.image_models import check_patch
 from thumbnail_lab.thumbworld import SCENARIOS
 
-PATCH_RULE = Rule(kind=list, check=lambda v: None if len(v) == 2 and all(isinstance(p, int) and p > 0 for p in v)
-                  else "must be [patch height, patch width], two positive integers")
-SPLIT_RULE = Rule(kind=list, check=lambda v: None if "random" in v and set(v) <= {"random", "channel", "temporal"}
-                  else "must list 'random' and optionally 'channel' and 'temporal'")
-check_params(globals(), {
-    "source": Rule(kind=str, check=lambda v: None if v == "thumbworld" else existing_path(v)),
-    "scenario": Rule(kind=str, choices=SCENARIOS), "n_videos": positive_int(), "seed": Rule(kind=int, min=0),
-    "image_width": positive_int(), "image_height": positive_int(), "epochs_cnn": positive_int(),
-    "epochs_vit": positive_int(), "batch_size": positive_int(), "cnn_width": positive_int(),
-    "vit_dim": positive_int(), "vit_depth": positive_int(), "vit_patch": PATCH_RULE,
-    "image_model_splits": SPLIT_RULE, "use_minilm": Rule(kind=bool), "n_boot": Rule(kind=int, min=0),
-    "null_n_videos": positive_int(), "null_epochs_cnn": positive_int(), "n_explain": positive_int(max=24),
-    "n_titles": positive_int(max=30), "n_intervene": positive_int(),
-    "clip_checkpoint": Rule(kind=str), "clip_model": Rule(kind=str),
-})
-if image_height % vit_patch[0] or image_width % vit_patch[1]:
-    from thumbnail_lab.params import ParameterError
-    raise ParameterError(f"parameter 'vit_patch': {vit_patch} must divide the image ({image_height} x {image_width})")
+ch = setup("04_popularity", globals(), rules={
+    "source": Rule(check=dataset_source), "scenario": Rule(choices=SCENARIOS), "seed": Rule(min=0),
+    **dict.fromkeys(["n_videos", "threads", "image_width", "image_height", "epochs_cnn", "epochs_vit", "batch_size",
+                     "cnn_width", "vit_dim", "vit_depth", "null_n_videos", "null_epochs_cnn", "n_intervene"],
+                    Rule(min=1)),
+    "vit_patch": Rule(check=check_patch), "image_model_splits": Rule(check=check_splits), "n_boot": Rule(min=0),
+    "n_explain": Rule(min=1, max=24), "n_titles": Rule(min=1, max=30)})
+ch.require(image_height % vit_patch[0] == 0 and image_width % vit_patch[1] == 0,
+           f"parameter 'vit_patch': {vit_patch} must divide the image ({image_height} x {image_width})")
 
-# %%
+# %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from thumbnail_lab.atomic import write_json
 from thumbnail_lab.dataset import ensure_dataset
-from thumbnail_lab.paths import chapter_dir
-from thumbnail_lab.plotting import save_fig, use_book_style
-from thumbnail_lab.popularity import figures, handcrafted, study, text_models
-from thumbnail_lab.report import glue_value
-from thumbnail_lab.seeding import seed_everything
+from thumbnail_lab.plotting import save_fig
+from thumbnail_lab.popularity import evaluation, figures, handcrafted, tables, text_models
+from thumbnail_lab.popularity.data import StudyData, split_setup
+from thumbnail_lab.popularity.fitting import ImageModelSettings
+from thumbnail_lab.popularity.registry import label
 
-CHAPTER = "04_popularity"
-rng = seed_everything(seed)
-use_book_style()
 pd.set_option("display.max_colwidth", 40)
 
 # %% [markdown]
@@ -105,11 +96,11 @@ pd.set_option("display.max_colwidth", 40)
 
 # %%
 ds = ensure_dataset(source=source, scenario=scenario, n_videos=n_videos, seed=seed)
-data = study.StudyData(ds.metadata, ds.images(width=image_width, height=image_height))
+data = StudyData(ds.metadata, ds.images(width=image_width, height=image_height))
 if use_minilm:
     data.title_embeddings = text_models.embed_titles(data.titles, cache_dir=ds.artifacts_dir)
 has_truth = ds.truth is not None
-glue_value("pop_n_videos", len(data.metadata))
+ch.record("pop_n_videos", len(data.metadata))
 print(ds.name, data.images.shape, "truth:", has_truth)
 
 # %% [markdown]
@@ -120,10 +111,10 @@ print(ds.name, data.images.shape, "truth:", has_truth)
 # label cut points come from the training rows only ({numref}`fig-pop-targets`).
 
 # %% mystnb={"figure": {"caption": "The four targets on the random split's training rows: log10 views with the popular/unpopular cut (the training median, red) and the four quintile edges (dotted) that define the five ordinal classes; and channel-relative views.", "name": "fig-pop-targets"}}
-masks, targets = study.split_setup(data, "random")
+masks, targets = split_setup(data, "random")
 train = masks["train"]
 save_fig(figures.targets_overview(targets.log_views[train], targets.median, targets.edges,
-                                  targets.channel_relative[train]), "targets", CHAPTER)
+                                  targets.channel_relative[train]), "targets", ch.name)
 
 # %% [markdown]
 # ## Baselines and an interpretable model
@@ -134,7 +125,7 @@ save_fig(figures.targets_overview(targets.log_views[train], targets.median, targ
 
 # %%
 ols_pred, ols_fit = handcrafted.robust_ols(data.features, targets.log_views, train)
-glue_value("pop_ols_r2_train", ols_fit.rsquared)
+ch.record("pop_ols_r2_train", ols_fit.rsquared)
 display(handcrafted.coefficient_table(ols_fit))
 
 # %% [markdown]
@@ -144,38 +135,23 @@ display(handcrafted.coefficient_table(ols_fit))
 #
 # ## Image models: a small CNN and a small Vision Transformer
 # Both regress log views and channel-relative views at once (two outputs) from the
-# {glue:text}`pop_image_size` thumbnail, with light geometric augmentation (flips and small crops,
-# colour untouched because palette is one of the planted effects). To keep the default run
+# {glue:text}`pop_image_width` x {glue:text}`pop_image_height` thumbnail, with light geometric
+# augmentation (flips and small crops, colour untouched because palette is one of the planted effects). To keep the default run
 # within a laptop's budget they are trained on the random split only (`image_model_splits`);
 # the split comparison below uses the cheaper models, and the `full` profile trains the image
 # models on all three splits. {numref}`fig-pop-learning` shows how far below "predict the mean"
 # each model's validation loss gets.
 
 # %%
-glue_value("pop_image_size", f"{image_width}x{image_height}")
-settings = study.ImageModelSettings(epochs_cnn=epochs_cnn, epochs_vit=epochs_vit, batch_size=batch_size,
-                                    cnn_width=cnn_width, vit_dim=vit_dim, vit_depth=vit_depth,
-                                    vit_patch=vit_patch, seed=seed)
-regressors, sweeps, fusion_weight = {}, {}, {}
-
-
-def image_and_fusion(split, split_targets, split_masks, cheap):
-    """Extra models of one split: CNN, ViT and the two fusions where the split trains them."""
-    if split not in image_model_splits:
-        return {}
-    preds, regressors[split] = study.train_image_models(data, split_targets, split_masks, settings, desc=split)
-    if not use_minilm:
-        return preds
-    fused, sweeps[split], fusion_weight[split] = study.fusion_models({**cheap, **preds}, split_targets, split_masks)
-    return {**preds, **fused}
-
-
-# %%
-results, predictions = study.run_splits(data, extra=image_and_fusion, n_boot=n_boot, seed=seed)
-results = study.add_fraction_of_oracle(results)
+ch.record("pop_image_width", image_width); ch.record("pop_image_height", image_height)
+settings = ImageModelSettings(epochs_cnn=epochs_cnn, epochs_vit=epochs_vit, batch_size=batch_size, cnn_width=cnn_width,
+                              vit_dim=vit_dim, vit_depth=vit_depth, vit_patch=vit_patch, seed=seed,
+                              splits=tuple(image_model_splits))
+study = evaluation.run_splits(data, images=settings, fuse=use_minilm, n_boot=n_boot, seed=seed)
+results, regressors = study.table, study.splits["random"].regressors
 
 # %% mystnb={"figure": {"caption": "Learning curves of the two image models on the random split (mean squared error of the two standardised targets). The dotted line is the loss of predicting the training mean; the weights kept are those of the best validation epoch.", "name": "fig-pop-learning"}}
-save_fig(figures.learning_curves({k: r.history for k, r in regressors["random"].items()}), "learning_curves", CHAPTER)
+save_fig(figures.learning_curves({label(k): r.history for k, r in regressors.items()}), "learning_curves", ch.name)
 
 # %% [markdown]
 # ## Scores on the four targets
@@ -188,29 +164,20 @@ save_fig(figures.learning_curves({k: r.history for k, r in regressors["random"].
 # %%
 for target in ("popular", "ordinal"):
     print(f"target: {target} (random split, test videos)")
-    display(study.wide_table(results, "random", target))
+    display(tables.wide_table(results, "random", target))
 
 # %%
 for target in ("log_views", "channel_relative"):
     print(f"target: {target} (random split, test videos)")
-    display(study.wide_table(results, "random", target))
+    display(tables.wide_table(results, "random", target))
 
 # %%
-def pick(model, target, metric, split="random", column="value"):
-    """One number from the results table."""
-    row = results.query("model == @model and target == @target and metric == @metric and split == @split")
-    return float(row[column].iloc[0]) if len(row) else float("nan")
-
-
-best_content = (results.query("split == 'random' and target == 'popular' and metric == 'accuracy' "
-                              "and oracle == 'content' and not model.str.startswith('oracle')")
-                .sort_values("value").iloc[-1])
-glue_value("pop_best_content_model", best_content["model"])
-glue_value("pop_best_content_acc", best_content["value"])
-glue_value("pop_oracle_content_acc", pick("oracle (content)", "popular", "accuracy"))
-glue_value("pop_oracle_full_acc", pick("oracle (full)", "popular", "accuracy"))
-glue_value("pop_channel_mean_acc", pick("channel mean", "popular", "accuracy"))
-print(f"best content-only model on popular/unpopular: {best_content['model']}")
+best = tables.best_model(results, "popular", "accuracy")
+ch.record("pop_best_content_model", label(best))
+ch.record("pop_best_content_acc", tables.pick(results, best, "popular", "accuracy"))
+for name, model in [("oracle_content_acc", "oracle_content"), ("oracle_full_acc", "oracle_full"),
+                    ("channel_mean_acc", "channel_mean")]:
+    ch.record(f"pop_{name}", tables.pick(results, model, "popular", "accuracy"))
 
 # %% [markdown]
 # On popular/unpopular the best thumbnail-or-title model is the {glue:text}`pop_best_content_model`
@@ -230,7 +197,7 @@ print(f"best content-only model on popular/unpopular: {best_content['model']}")
 
 # %% mystnb={"figure": {"caption": "Each model's test Spearman correlation as a fraction of its oracle's on the random split (0 = chance, 1 = the best achievable with the same inputs), for the four targets. Blue bars are thumbnail/title models measured against the content oracle; orange bars are baselines measured against the full oracle.", "name": "fig-pop-oracle"}}
 if has_truth:
-    save_fig(figures.oracle_fractions(results, "random"), "oracle_fractions", CHAPTER)
+    save_fig(figures.oracle_fractions(results, "random"), "oracle_fractions", ch.name)
 else:
     print("real data has no truth: there is no oracle to compare with")
 
@@ -243,19 +210,18 @@ else:
 
 # %% mystnb={"figure": {"caption": "Spearman correlation between predicted and true log10 views on the test videos of each split, with 95 % bootstrap intervals. The CNN, ViT and fusion models are trained on the splits listed in image_model_splits only.", "name": "fig-pop-splits"}}
 save_fig(figures.interval_dots(results, "log_views", "spearman", hue="split", chance=0.0,
-                               title="the same models on three splits"), "splits", CHAPTER)
+                               title="the same models on three splits"), "splits", ch.name)
 
 # %%
-for name, model, split in [("chan_rand", "channel mean", "random"), ("chan_chan", "channel mean", "channel"),
-                           ("title_rand", "MiniLM + ridge", "random"), ("title_chan", "MiniLM + ridge", "channel"),
-                           ("title_rel", "MiniLM + ridge", "random"), ("age_rand", "upload age (OLS)", "random"),
-                           ("age_temp", "upload age (OLS)", "temporal"), ("orc_rand", "oracle (content)", "random"),
-                           ("orc_chan", "oracle (content)", "channel")]:
+for name, model, split in [("chan_rand", "channel_mean", "random"), ("chan_chan", "channel_mean", "channel"),
+                           ("title_rand", "minilm_ridge", "random"), ("title_chan", "minilm_ridge", "channel"),
+                           ("title_rel", "minilm_ridge", "random"), ("age_rand", "age_ols", "random"),
+                           ("age_temp", "age_ols", "temporal"), ("orc_rand", "oracle_content", "random"),
+                           ("orc_chan", "oracle_content", "channel")]:
     target = "channel_relative" if name == "title_rel" else "log_views"
-    glue_value(f"pop_{name}", pick(model, target, "spearman", split))
-glue_value("pop_title_moves", "falls" if pick("MiniLM + ridge", "log_views", "spearman", "channel")
-           < pick("MiniLM + ridge", "log_views", "spearman", "random") else "rises")
-display(study.split_comparison(results, "spearman", "log_views"))
+    ch.record(f"pop_{name}", tables.pick(results, model, target, "spearman", split))
+ch.record("pop_title_moves", "falls" if ch.results["pop_title_chan"] < ch.results["pop_title_rand"] else "rises")
+display(tables.split_comparison(results, "spearman", "log_views"))
 
 # %% [markdown]
 # Three things move the numbers.
@@ -291,41 +257,35 @@ display(study.split_comparison(results, "spearman", "log_views"))
 # age effects removed, which in the null world leaves pure noise.
 
 # %%
+from thumbnail_lab.popularity import null
+
 null_ds = ensure_dataset(source="thumbworld", scenario="null", n_videos=null_n_videos, seed=seed)
-null_data = study.StudyData(null_ds.metadata, null_ds.images(width=image_width, height=image_height))
+null_data = StudyData(null_ds.metadata, null_ds.images(width=image_width, height=image_height))
 if use_minilm:
     null_data.title_embeddings = text_models.embed_titles(null_data.titles, cache_dir=null_ds.artifacts_dir)
-null_adjusted = study.adjusted_for_channel_and_age(null_data)
-null_settings = study.ImageModelSettings(**{**settings.__dict__, "epochs_cnn": null_epochs_cnn})
-glue_value("pop_null_n", len(null_data.metadata))
-
+null_adjusted = null.adjusted_for_channel_and_age(null_data)
+ch.record("pop_null_n", len(null_data.metadata))
 
 # %%
-def null_cnn(split, split_targets, split_masks, cheap):
-    """The CNN on the adjusted null world's random split (the cheap models run on all splits)."""
-    if split != "random":
-        return {}
-    return study.train_image_models(null_adjusted, split_targets, split_masks, null_settings, ("small CNN",),
-                                    "null")[0]
+from dataclasses import replace
 
-
-null_raw = study.content_only(study.run_splits(null_data, n_boot=n_boot, seed=seed)[0])
-null_adj = study.content_only(study.run_splits(null_adjusted, extra=null_cnn, n_boot=n_boot, seed=seed)[0])
+null_settings = replace(settings, epochs_cnn=null_epochs_cnn, models=("cnn",), splits=("random",))
+null_raw = tables.content_only(evaluation.run_splits(null_data, n_boot=n_boot, seed=seed).table)
+null_adj = tables.content_only(evaluation.run_splits(null_adjusted, images=null_settings, fuse=False,
+                                                     n_boot=n_boot, seed=seed, desc="null").table)
 
 # %% mystnb={"figure": {"caption": "The null world, views adjusted for the true channel and age effects: Spearman correlation of every content-only model (thumbnail or title) with log views on each split, with 95 % bootstrap intervals. Nothing is left to predict, so the correct answer is chance (dotted line).", "name": "fig-pop-null"}}
 save_fig(figures.interval_dots(null_adj, "log_views", "spearman", hue="split", chance=0.0,
-                               title="null world, channel- and age-adjusted views"), "null", CHAPTER)
+                               title="null world, channel- and age-adjusted views"), "null", ch.name)
 
 # %%
-coverage = study.chance_coverage({"raw views": null_raw, "adjusted views": null_adj})
-null_summary = study.null_summary(null_adj)
-glue_value("pop_null_cover", float(null_summary["interval covers chance"].mean()))
-glue_value("pop_null_cover_raw", float(study.null_summary(null_raw)["interval covers chance"].mean()))
-glue_value("pop_null_max_abs", float(null_summary.query("metric == 'spearman'")["value"].abs().max()))
-selection = study.selection_correlations(null_data)
-glue_value("pop_null_sel_channel", selection["channel"])
-glue_value("pop_null_sel_age", selection["age"])
-display(coverage)
+ch.record("pop_null_cover", null.share_covering_chance(null_adj))
+ch.record("pop_null_cover_raw", null.share_covering_chance(null_raw))
+ch.record("pop_null_max_abs", float(null_adj.query("metric == 'spearman'")["value"].abs().max()))
+selection = null.selection_correlations(null_data)
+ch.record("pop_null_sel_channel", selection["channel"])
+ch.record("pop_null_sel_age", selection["age"])
+display(null.chance_coverage({"raw views": null_raw, "adjusted views": null_adj}))
 
 # %% [markdown]
 # {numref}`fig-pop-null` shows the adjusted views. The table gives, for each content-only model,
@@ -352,11 +312,11 @@ display(coverage)
 # by the fused model is chosen on the validation rows (dashed), not on test.
 
 # %% mystnb={"figure": {"caption": "Late fusion: w x CNN + (1 - w) x MiniLM title model, swept from title only (w = 0) to thumbnail only (w = 1), on validation (dashed) and test (solid) videos of the random split. The dotted vertical line is the weight chosen on validation.", "name": "fig-pop-fusion"}}
-if "random" in sweeps:
-    save_fig(figures.fusion_sweep(sweeps["random"], fusion_weight["random"]), "fusion_sweep", CHAPTER)
-    glue_value("pop_fusion_weight", fusion_weight["random"])
+ch.record("pop_fusion_weight", study.fusion_weights.get("random", float("nan")))
+if "random" in study.fusion_weights:
+    save_fig(figures.fusion_sweep(study.splits["random"].sweeps, study.fusion_weights["random"]), "fusion_sweep",
+             ch.name)
 else:
-    glue_value("pop_fusion_weight", float("nan"))
     print("fusion needs the MiniLM title model and the CNN on the random split")
 
 # %% [markdown]
@@ -370,13 +330,14 @@ else:
 # ({numref}`fig-pop-gradcam`).
 
 # %% mystnb={"figure": {"caption": "Grad-CAM of the small CNN on the test thumbnails with the highest predicted log views (evidence for more views) and the lowest (evidence for fewer views, gradient sign reversed). Titles: predicted / true log10 views.", "name": "fig-pop-gradcam"}}
-cnn = regressors["random"]["small CNN"]
+from thumbnail_lab.popularity import panels
+
+cnn = regressors["cnn"]
 test_idx = np.flatnonzero(masks["test"])
-order = test_idx[np.argsort(-predictions["random"]["small CNN"]["log_views"][test_idx])]
-top, bottom = order[:n_explain], order[-n_explain:]
-panel = study.cam_panel(data, targets, cnn, top, bottom)
+top, bottom = panels.extremes(study.splits["random"].predictions["cnn"]["log_views"], test_idx, n_explain)
+panel = panels.cam_panel(data, targets, cnn, top, bottom)
 save_fig(figures.heatmap_grid(*panel, suptitle="Grad-CAM: highest predicted (first rows), lowest (last rows)",
-                              ncols=n_explain), "gradcam", CHAPTER)
+                              ncols=n_explain), "gradcam", ch.name)
 
 # %% [markdown]
 # For the ViT, attention rollout multiplies the head-averaged attention of every block (plus the
@@ -384,8 +345,8 @@ save_fig(figures.heatmap_grid(*panel, suptitle="Grad-CAM: highest predicted (fir
 # uses ({numref}`fig-pop-attention`).
 
 # %% mystnb={"figure": {"caption": "Attention rollout of the small ViT on the same highest- and lowest-predicted test thumbnails (by the CNN), showing which patches feed the prediction. Titles: ViT predicted / true log10 views.", "name": "fig-pop-attention"}}
-panel = study.rollout_panel(data, targets, regressors["random"]["small ViT"], np.concatenate([top, bottom]))
-save_fig(figures.heatmap_grid(*panel, suptitle="ViT attention rollout", ncols=n_explain), "attention", CHAPTER)
+panel = panels.rollout_panel(data, targets, regressors["vit"], np.concatenate([top, bottom]))
+save_fig(figures.heatmap_grid(*panel, suptitle="ViT attention rollout", ncols=n_explain), "attention", ch.name)
 
 # %% [markdown]
 # ## Which title words move the prediction
@@ -394,8 +355,8 @@ save_fig(figures.heatmap_grid(*panel, suptitle="ViT attention rollout", ncols=n_
 
 # %% mystnb={"figure": {"caption": "Leave-one-word-out attributions of the MiniLM + ridge title model on random test titles: blue words raise the predicted log10 views, red words lower them. The number on the left is the prediction for the full title.", "name": "fig-pop-words"}}
 if use_minilm:
-    items = study.title_attributions(data, targets, train, rng.choice(test_idx, n_titles, replace=False))
-    save_fig(figures.coloured_titles(items), "title_words", CHAPTER)
+    items = panels.title_attributions(data, targets, train, ch.rng.choice(test_idx, n_titles, replace=False))
+    save_fig(figures.coloured_titles(items), "title_words", ch.name)
 else:
     print("use_minilm is False: no title attributions")
 
@@ -413,26 +374,22 @@ else:
 # included ({numref}`fig-pop-planted`).
 
 # %% mystnb={"figure": {"caption": "Partial dependence by intervention: for each ThumbWorld element, the mean change in predicted log10 views when the element is drawn into vs out of the same test thumbnails (95 % bootstrap intervals over videos), against the planted change. The dashed line is perfect recovery.", "name": "fig-pop-planted"}}
+from thumbnail_lab.popularity import recovery
+
 can_intervene = has_truth and "n_videos" in ds.truth  # redrawing needs ThumbWorld's plan
 if can_intervene:
-    pdp = study.intervention_table(data, targets, masks, regressors["random"], ds.truth, ds.elements,
-                                   n_intervene, seed, n_boot)
-    save_fig(figures.recovered_vs_planted(pdp), "recovered_vs_planted", CHAPTER)
+    pdp = recovery.intervention_table(data, targets, masks, regressors, ds.truth, ds.elements, n_intervene, seed,
+                                      n_boot)
+    save_fig(figures.recovered_vs_planted(pdp), "recovered_vs_planted", ch.name)
 else:
     print("real data: no planted effects to compare with")
 
 # %%
-if can_intervene:
-    gap = pdp[pdp["model"] == "small CNN"].assign(gap=lambda t: t["effect"] - t["planted"])
-    worst = gap.loc[gap["gap"].abs().idxmax()]
-    recovered = {"pop_n_intervene": int(min(n_intervene, masks["test"].sum())), "pop_gap_element": worst["element"],
-                 "pop_gap_model": worst["effect"], "pop_gap_planted": worst["planted"]}
-else:
-    recovered = {"pop_n_intervene": 0, "pop_gap_element": "none", "pop_gap_model": float("nan"),
-                 "pop_gap_planted": float("nan")}
-for name, value in recovered.items():
-    glue_value(name, value)
-study.recovery_slopes(pdp) if can_intervene else None
+gap = recovery.largest_gap(pdp, "cnn") if can_intervene else {"element": "none", "effect": np.nan, "planted": np.nan}
+ch.record("pop_n_intervene", int(min(n_intervene, masks["test"].sum())) if can_intervene else 0)
+ch.record("pop_gap_element", gap["element"])
+ch.record("pop_gap_model", gap["effect"]); ch.record("pop_gap_planted", gap["planted"])
+recovery.recovery_slopes(pdp) if can_intervene else None
 
 # %% [markdown]
 # A slope below one means a model shrinks the effects (its predictions are pulled towards the
@@ -449,19 +406,18 @@ study.recovery_slopes(pdp) if can_intervene else None
 # thumbnails ({numref}`fig-pop-generated`).
 
 # %% mystnb={"figure": {"caption": "Predicted log10 views (small CNN) of real test thumbnails and of the samples saved by the GAN (chapter 02) and diffusion (chapter 03) chapters, when those exist. Vertical lines are medians.", "name": "fig-pop-generated"}}
-scores, missing = study.score_generated(cnn, data, test_idx)
-for name in missing:
-    print(f"{name}: no samples.npy yet (run that chapter first); not scored")
-real_median = float(np.median(scores["real test thumbnails"]))
-found = [f"{k}, median prediction {np.median(v):.2f} (real: {real_median:.2f})"
-         for k, v in scores.items() if k != "real test thumbnails"]
-glue_value("pop_generated_found", "; ".join(found) or "none")
-save_fig(figures.score_distributions(scores), "generated_scores", CHAPTER)
+from thumbnail_lab.popularity import generated
+
+scores, missing = generated.score_generated(cnn, data, test_idx)
+save_fig(figures.score_distributions(scores), "generated_scores", ch.name)
+
+# %%
+generated.score_medians(scores, missing)
 
 # %% [markdown]
-# Generated sample sets found: {glue:text}`pop_generated_found`. A generator whose samples score
-# above the real thumbnails has not learned to make better thumbnails; it has learned to draw
-# more of the elements the regressor rewards, which is a different claim (and, as the
+# The table gives each set's median prediction; a set with none scored has no `samples.npy` yet
+# (run its chapter first). A generator whose samples score above the real thumbnails has not
+# learned to make better thumbnails; it has learned to draw more of the elements the regressor rewards, which is a different claim (and, as the
 # recovered-vs-planted figure shows, the regressor rewards some confounds too).
 #
 # ## Optional: CLIP image embeddings
@@ -469,19 +425,22 @@ save_fig(figures.score_distributions(scores), "generated_scores", CHAPTER)
 # embeddings joins the comparison. Nothing is downloaded.
 
 # %%
-clip_table = study.clip_model(data, targets, masks, clip_model, clip_checkpoint, n_boot, seed)
+from thumbnail_lab.popularity import clip
+
+clip_table = clip.ridge_table(data, targets, masks, clip_model, clip_checkpoint, n_boot, seed)
 display(clip_table if clip_table is not None else "CLIP skipped: no clip_checkpoint given")
 
 # %%
-summary = study.results_summary(results, null_adj, null_raw, fusion_weight)
-write_json(chapter_dir(CHAPTER) / "results.json", summary)
-study.save_outputs(chapter_dir(CHAPTER), results, regressors["random"])
-glue_value("pop_cnn_r2", pick("small CNN", "log_views", "r2"))
-glue_value("pop_cnn_frac", pick("small CNN", "log_views", "spearman", column="fraction_of_oracle"))
-glue_value("pop_vit_r2", pick("small ViT", "log_views", "r2"))
-glue_value("pop_minilm_r2", pick("MiniLM + ridge", "log_views", "r2"))
-glue_value("pop_ordinal_cnn", pick("small CNN", "ordinal", "adjacent_accuracy"))
-print(f"saved {len(summary['metrics'])} numbers to {chapter_dir(CHAPTER) / 'results.json'}")
+from thumbnail_lab.popularity import outputs
+
+for key, value in outputs.results_summary(results, null_adj, null_raw, study.fusion_weights).items():
+    ch.record(key, value)  # metrics, null_intervals_covering_chance, fusion_weight
+ch.record("pop_cnn_r2", tables.pick(results, "cnn", "log_views", "r2"))
+ch.record("pop_cnn_frac", tables.pick(results, "cnn", "log_views", "spearman", column="fraction_of_oracle"))
+ch.record("pop_vit_r2", tables.pick(results, "vit", "log_views", "r2"))
+ch.record("pop_minilm_r2", tables.pick(results, "minilm_ridge", "log_views", "r2"))
+ch.record("pop_ordinal_cnn", tables.pick(results, "cnn", "ordinal", "adjacent_accuracy"))
+saved = outputs.save_outputs(ch.dir, results, regressors)  # metrics.csv and <model id>.pt
 
 # %% [markdown]
 # ## What we found

@@ -1,18 +1,22 @@
-"""Handcrafted features, robust OLS, title models, the study loop and CLIP's offline path."""
+"""Handcrafted features, robust OLS, title models, the scoring loop and CLIP's offline path."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from thumbnail_lab.popularity import handcrafted, study, synthetic, text_models
+from thumbnail_lab.popularity import evaluation, handcrafted, synthetic, tables, text_models
+from thumbnail_lab.popularity.data import SPLITS, StudyData
 
 
 def test_handcrafted_features_respond_to_what_they_name():
     black = np.zeros((1, 36, 64, 3), np.uint8)
     white = np.full((1, 36, 64, 3), 255, np.uint8)
-    red = np.zeros((1, 36, 64, 3), np.uint8); red[..., 0] = 220
-    skin = np.zeros((1, 36, 64, 3), np.uint8); skin[..., :] = (224, 172, 140)
-    text = np.zeros((1, 36, 64, 3), np.uint8); text[:, 8:28, :, :] = 0
+    red = np.zeros((1, 36, 64, 3), np.uint8)
+    red[..., 0] = 220
+    skin = np.zeros((1, 36, 64, 3), np.uint8)
+    skin[..., :] = (224, 172, 140)
+    text = np.zeros((1, 36, 64, 3), np.uint8)
+    text[:, 8:28, :, :] = 0
     text[:, 8:28, ::3, :] = 255  # dense light strokes on black: high contrast and many edges
     f = handcrafted.image_features(np.concatenate([black, white, red, skin, text]))
     assert list(f.columns) == list(handcrafted.FEATURES)
@@ -63,18 +67,18 @@ def test_minilm_loads_offline_and_caches(tmp_path, monkeypatch):
 
 def test_study_loop_scores_every_model_target_and_split():
     meta, images, _ = synthetic.make_world(300, seed=5)
-    data = study.StudyData(meta, images)
-    table, preds = study.run_splits(data, n_boot=20)
-    table = study.add_fraction_of_oracle(table)
-    assert set(table["split"]) == set(study.SPLITS)
+    data = StudyData(meta, images)
+    run = evaluation.run_splits(data, n_boot=20)
+    table = evaluation.add_fraction_of_oracle(run.table)
+    assert set(table["split"]) == set(SPLITS)
     assert set(table["target"]) == {"log_views", "channel_relative", "popular", "ordinal"}
-    frac = table.query("model == 'oracle (content)' and metric == 'spearman'")["fraction_of_oracle"]
+    frac = table.query("model == 'oracle_content' and metric == 'spearman'")["fraction_of_oracle"]
     assert np.allclose(frac, 1.0)
-    wide = study.wide_table(table, "random", "ordinal")
+    wide = tables.wide_table(table, "random", "ordinal")
     assert {"accuracy", "adjacent_accuracy", "spearman"} <= set(wide.columns)
     assert "[" in wide.iloc[0, 0]
     with pytest.raises(ValueError, match="rows"):
-        study.StudyData(meta, images[:10])
+        StudyData(meta, images[:10])
 
 
 def test_clip_code_path_with_a_tiny_random_model(tmp_path):
@@ -85,7 +89,8 @@ def test_clip_code_path_with_a_tiny_random_model(tmp_path):
 
     from thumbnail_lab.popularity import clip
 
-    cfg = {"embed_dim": 16, "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "head_width": 16, "patch_size": 16},
+    cfg = {"embed_dim": 16,
+           "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "head_width": 16, "patch_size": 16},
            "text_cfg": {"context_length": 8, "vocab_size": 64, "width": 16, "heads": 2, "layers": 1}}
     (tmp_path / "TinyTest-CLIP.json").write_text(json.dumps(cfg))
     open_clip.add_model_config(tmp_path / "TinyTest-CLIP.json")

@@ -105,13 +105,14 @@ def test_channel_mean_falls_back_for_unseen_channels():
 
 
 def test_adjusting_the_null_world_leaves_only_noise():
-    from thumbnail_lab.popularity import study
+    from thumbnail_lab.popularity.data import StudyData
+    from thumbnail_lab.popularity.null import adjusted_for_channel_and_age
 
     meta, images, _ = synthetic.make_world(200, seed=7, object_effect=0.0, word_effect=0.0)
-    data = study.StudyData(meta, images)
-    adjusted = study.adjusted_for_channel_and_age(data)
+    data = StudyData(meta, images)
+    adjusted = adjusted_for_channel_and_age(data)
     residual = adjusted.metadata["log_views"] - adjusted.metadata["true_noise"]
     assert np.allclose(residual, residual.iloc[0])  # only the intercept and the noise remain
     assert data.metadata["log_views"].std() > 1.5 * adjusted.metadata["log_views"].std()
     with pytest.raises(KeyError, match="true_age_effect"):
-        study.adjusted_for_channel_and_age(study.StudyData(meta.drop(columns="true_age_effect"), images))
+        adjusted_for_channel_and_age(StudyData(meta.drop(columns="true_age_effect"), images))

@@ -7,8 +7,8 @@ A chapter's second code cell is ::
 
 ``setup`` reads the defaults of the chapter's ``parameters`` cell, infers each parameter's type
 from its default, checks the values papermill injected (plus any extra ``rules`` where a range or
-a choice matters), seeds Python, NumPy and torch with ``seed``, sets torch's CPU threads from
-``threads`` and applies the figure style. ``ch.record(name, value)`` then glues a value for
+a choice matters), seeds Python, NumPy and torch with ``seed``, sets the CPU threads of torch and of the
+BLAS pools from ``threads`` and applies the figure style. ``ch.record(name, value)`` then glues a value for
 ``{glue:text}`name``` in the markdown and writes it to the chapter's ``results.json`` in one go.
 """
 from __future__ import annotations
@@ -125,10 +125,12 @@ def setup(chapter: str, namespace: Mapping[str, Any], rules: Mapping[str, Rule] 
     check_params(params, merged_rules(defaults, rules))
     # A page without a seed (the appendices) draws nothing at random: it need not import torch to seed it.
     rng = seed_everything(int(params["seed"])) if "seed" in params else np.random.default_rng(0)
-    if params.get("threads"):
+    if params.get("threads"):  # one setting for torch and for the BLAS/OpenMP pools of numpy, scipy, sklearn
         import torch
+        from threadpoolctl import threadpool_limits
 
         torch.set_num_threads(int(params["threads"]))
+        threadpool_limits(limits=int(params["threads"]))
     use_book_style()
     ch = Chapter(chapter, params, rng, {"parameters": params})
     write_json(ch.results_path, ch.results)

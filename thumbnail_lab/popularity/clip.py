@@ -56,3 +56,24 @@ def image_embeddings(images: np.ndarray, model, batch_size: int = 64) -> np.ndar
             emb = model.encode_image((x - mean) / sd)
             out.append(F.normalize(emb, dim=-1).numpy())
     return np.concatenate(out).astype(np.float32) if out else np.zeros((0, 0), np.float32)
+
+
+def ridge_table(data, targets, masks, model_name: str, checkpoint: str, n_boot: int, seed: int):
+    """CLIP image embeddings + ridge on the random split, when a local checkpoint is given.
+
+    Returns its wide results table (``tables.wide_table``), or None without a usable checkpoint.
+    """
+    if not checkpoint:
+        return None
+    ok, why = available()
+    if not ok:
+        print(why)
+        return None
+    from . import tables, text_models
+    from .evaluation import evaluate
+    from .targets import REGRESSION_TARGETS
+
+    emb = image_embeddings(data.images, load(model_name, checkpoint))
+    preds = {"clip_ridge": {t: text_models.embedding_ridge(emb, targets.get(t), masks["train"])[0]
+                            for t in REGRESSION_TARGETS}}
+    return tables.wide_table(evaluate(preds, targets, masks, "random", n_boot, seed), "random", "log_views")

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .explain import word_colours
+from .registry import is_oracle
 
 
 def targets_overview(log_views: np.ndarray, median: float, edges: np.ndarray,
@@ -60,12 +61,12 @@ def fusion_sweep(tables: Mapping[str, pd.DataFrame], chosen: float) -> plt.Figur
 
 def oracle_fractions(table: pd.DataFrame, split: str, metric: str = "spearman") -> plt.Figure:
     """Horizontal bars: each model's ``metric`` as a fraction of its oracle, one panel per target."""
-    sub = table[(table["split"] == split) & (table["metric"] == metric) & ~table["model"].str.startswith("oracle")]
+    sub = table[(table["split"] == split) & (table["metric"] == metric) & ~table["model"].map(is_oracle)]
     targets = list(dict.fromkeys(sub["target"]))
-    models = list(dict.fromkeys(sub["model"]))
+    models = list(dict.fromkeys(sub["label"]))
     fig, axes = plt.subplots(1, len(targets), figsize=(9, 0.28 * len(models) + 1.4), sharey=True, squeeze=False)
     for ax, target in zip(axes[0], targets):
-        t = sub[sub["target"] == target].set_index("model").reindex(models)
+        t = sub[sub["target"] == target].set_index("label").reindex(models)
         colours = ["C0" if o == "content" else "C1" for o in t["oracle"]]
         ax.barh(range(len(models)), t["fraction_of_oracle"], color=colours)
         ax.axvline(0, color="k", lw=0.8)
@@ -82,13 +83,13 @@ def oracle_fractions(table: pd.DataFrame, split: str, metric: str = "spearman") 
 
 def interval_dots(table: pd.DataFrame, target: str, metric: str, hue: str = "split",
                   chance: float | None = None, title: str = "") -> plt.Figure:
-    """Point estimates with bootstrap intervals, models down the side, one colour per ``hue`` value."""
+    """Point estimates with bootstrap intervals, models (by label) down the side, one colour per ``hue`` value."""
     sub = table[(table["target"] == target) & (table["metric"] == metric)]
-    models = list(dict.fromkeys(sub["model"]))
+    models = list(dict.fromkeys(sub["label"]))
     levels = list(dict.fromkeys(sub[hue]))
     fig, ax = plt.subplots(figsize=(9, 0.32 * len(models) * max(1, len(levels)) ** 0.5 + 1.2))
     for k, level in enumerate(levels):
-        s = sub[sub[hue] == level].set_index("model").reindex(models)
+        s = sub[sub[hue] == level].set_index("label").reindex(models)
         y = np.arange(len(models)) + (k - (len(levels) - 1) / 2) * 0.22
         ax.errorbar(s["value"], y, xerr=[s["value"] - s["low"], s["high"] - s["value"]], fmt="o", ms=4,
                     capsize=2, label=str(level), color=f"C{k}")
@@ -146,7 +147,7 @@ def coloured_titles(items: Sequence[tuple[str, float, list[tuple[str, float]]]])
     ax.set_xlim(0, 1)
     ax.set_ylim(len(items), -0.6)
     renderer = fig.canvas.get_renderer()
-    for row, (title, pred, attr) in enumerate(items):
+    for row, (_title, pred, attr) in enumerate(items):
         x = 0.0
         ax.text(x, row, f"{pred:5.2f}", fontsize=9, va="center", family="monospace")
         x = 0.08
@@ -162,18 +163,18 @@ def coloured_titles(items: Sequence[tuple[str, float, list[tuple[str, float]]]])
 
 
 def recovered_vs_planted(table: pd.DataFrame) -> plt.Figure:
-    """Implied element effect (with interval) against the planted one, one colour per model."""
+    """Implied element effect (with interval) against the planted one, one colour per model (by label)."""
     fig, ax = plt.subplots(figsize=(7, 5))
-    models = list(dict.fromkeys(table["model"]))
+    models = list(dict.fromkeys(table["label"]))
     for k, model in enumerate(models):
-        t = table[table["model"] == model]
+        t = table[table["label"] == model]
         jitter = (k - (len(models) - 1) / 2) * 0.004
         ax.errorbar(t["planted"] + jitter, t["effect"], yerr=[t["effect"] - t["low"], t["high"] - t["effect"]],
                     fmt="o", ms=4, capsize=2, label=model, color=f"C{k}", alpha=0.85)
     lo = min(table["planted"].min(), table["low"].min()) - 0.02
     hi = max(table["planted"].max(), table["high"].max()) + 0.02
     ax.plot([lo, hi], [lo, hi], color="0.4", ls="--", lw=1, label="recovered = planted")
-    first = table[table["model"] == models[0]]
+    first = table[table["label"] == models[0]]
     for _, r in first.iterrows():
         ax.annotate(r["element"], (r["planted"], r["effect"]), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.set(xlabel="planted change in log10 views for the same redraw (ThumbWorld truth)",

@@ -111,6 +111,13 @@ def to_standardised_tensor(images: np.ndarray) -> torch.Tensor:
     return x.sub_(PIXEL_MEAN).div_(PIXEL_SD)
 
 
+def check_patch(value) -> str | None:
+    """Complain unless ``value`` is a [patch height, patch width] pair of positive integers (a parameter rule)."""
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(p, int) and p > 0 for p in value):
+        return None
+    return "must be [patch height, patch width], two positive integers"
+
+
 def augmenter(height: int, width: int):
     """Light geometric augmentation (flip, small crop-and-resize) that leaves colour alone,
     because palette is one of the things that drives views in ThumbWorld."""
@@ -139,8 +146,8 @@ class Regressor:
     timing: dict = field(default_factory=dict)
 
     @torch.no_grad()
-    def predict(self, images: np.ndarray, batch_size: int = 256, threads: int | None = 1) -> np.ndarray:
-        """Predicted targets (N, n_outputs) in their original units."""
+    def predict(self, images: np.ndarray, batch_size: int = 256, threads: int | None = None) -> np.ndarray:
+        """Predicted targets (N, n_outputs) in their original units (``threads``: see ``train_regressor``)."""
         self.model.eval()
         with torch_threads(threads):
             out = [self.model(to_standardised_tensor(images[i:i + batch_size])).numpy()
@@ -152,12 +159,13 @@ class Regressor:
 def train_regressor(model: nn.Module, images: np.ndarray, y: np.ndarray, train_idx: np.ndarray,
                     val_idx: np.ndarray, epochs: int = 10, batch_size: int = 128, lr: float = 2e-3,
                     weight_decay: float = 1e-4, augment: bool = True, seed: int = 0,
-                    desc: str = "train", show_progress: bool = True, threads: int | None = 1) -> Regressor:
+                    desc: str = "train", show_progress: bool = True, threads: int | None = None) -> Regressor:
     """Train ``model`` to regress ``y`` (N, k) from uint8 ``images`` (N, H, W, 3).
 
     Returns a ``Regressor`` holding the weights of the best validation epoch, the per-epoch
     history and a timing breakdown (data preparation vs compute) for the benchmark.
-    ``threads`` sets torch's intra-op threads for the run (1 by default, see ``torch_threads``).
+    ``threads`` sets torch's intra-op threads for the run; None (the default) leaves the caller's
+    setting alone, which for a chapter is its ``threads`` parameter (see ``torch_threads``).
     """
     with torch_threads(threads):
         return _train(model, images, y, train_idx, val_idx, epochs, batch_size, lr, weight_decay, augment, seed,

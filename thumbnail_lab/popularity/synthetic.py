@@ -45,7 +45,8 @@ def make_world(n: int = 400, height: int = 36, width: int = 64, n_channels: int 
         "video_id": [f"v{i}" for i in range(n)], "channel_id": [f"c{c}" for c in channel], "title": titles,
         "views": np.round(10 ** log_views).astype(int), "log_views": log_views, "age_days": age,
         "true_object": has_object.astype(int), "true_amazing": amazing.astype(int),
-        "true_channel_effect": channel_effect, "true_age_effect": age_effect, "true_title_effect": word_effect * amazing,
+        "true_channel_effect": channel_effect, "true_age_effect": age_effect,
+        "true_title_effect": word_effect * amazing,
         "true_content_effect": content, "true_noise": noise, "true_log_views_mean": mean, **splits,
     })
     truth = {"element_effects": {"object": object_effect}, "noise_sd": noise_sd}

@@ -110,11 +110,8 @@ def encode(titles: Sequence[str], batch_size: int = 128, model_path: str | None 
     """Encode titles with the sentence model (no cache)."""
     import torch
 
-    from ..threads import torch_threads
-
-    # one thread: batches of short titles are too small to gain from more, and on a busy
-    # machine OpenMP's spinning threads make them many times slower
-    with torch.no_grad(), torch_threads(1):
+    # on torch's current threads: a chapter sets them once, from its ``threads`` parameter
+    with torch.no_grad():
         return np.asarray(sentence_model(str(model_path or minilm_path())).encode(list(titles), batch_size=batch_size,
                                                             normalize_embeddings=True,
                                                             show_progress_bar=False), np.float32)

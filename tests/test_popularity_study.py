@@ -1,0 +1,102 @@
+"""The chapter's study pieces: model ids and labels, one split's run, the tables, summaries and checks."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from thumbnail_lab.popularity import evaluation, generated, null, outputs, panels, recovery, registry, synthetic, tables
+from thumbnail_lab.popularity.data import StudyData, check_splits
+from thumbnail_lab.popularity.fitting import ImageModelSettings
+from thumbnail_lab.popularity.image_models import check_patch
+
+
+def _table() -> pd.DataFrame:
+    """A hand-made long results table: two models and the content oracle on one target."""
+    rows = [("cnn", 0.6), ("minilm_ridge", 0.7), ("oracle_content", 0.9), ("channel_mean", 0.8)]
+    out = []
+    for split in ("random", "channel"):
+        for model, value in rows:
+            info = registry.model(model)
+            out.append({"split": split, "model": model, "label": info.label, "input": info.inputs,
+                        "oracle": info.oracle, "target": "popular", "metric": "accuracy",
+                        "value": value - (split == "channel") * 0.1, "low": 0.4, "high": value + 0.05})
+    return pd.DataFrame(out)
+
+
+def test_every_model_has_a_label_an_input_and_an_oracle_kind():
+    assert all(m.oracle in registry.ORACLES for m in registry.MODELS.values())
+    assert len({m.label for m in registry.MODELS.values()}) == len(registry.MODELS)  # labels tell models apart
+    assert registry.label("cnn") == "small CNN" and registry.label("minilm_ridge") == "MiniLM + ridge"
+    assert registry.is_oracle("oracle_full") and not registry.is_oracle("cnn")
+    assert registry.model("new_model") == registry.Model("new_model", "?", "content")
+
+
+def test_tables_pick_by_id_and_show_labels():
+    table = _table()
+    assert tables.pick(table, "cnn", "popular", "accuracy") == pytest.approx(0.6)
+    assert tables.pick(table, "cnn", "popular", "accuracy", split="channel") == pytest.approx(0.5)
+    assert np.isnan(tables.pick(table, "vit", "popular", "accuracy"))
+    # the oracle and the channel-mean baseline score higher, but neither is a content-only model
+    assert tables.best_model(table) == "minilm_ridge"
+    assert set(tables.content_only(table)["model"]) == {"cnn", "minilm_ridge"}
+    wide = tables.wide_table(table, "random", "popular")
+    assert wide.index.names == ["input", "model"] and ("thumbnail", "small CNN") in wide.index
+    assert wide.loc[("thumbnail", "small CNN"), "accuracy"] == "0.60 [0.40, 0.65]"
+    assert list(tables.split_comparison(table, "accuracy", "popular").columns) == ["random", "channel"]
+
+
+def test_summary_keys_use_model_ids_and_coverage_is_the_share_of_intervals_with_chance():
+    table = evaluation.add_fraction_of_oracle(_table())
+    # (0.6 - 0.5) / (0.9 - 0.5) for the CNN against the content oracle; the baseline has no full oracle here
+    assert tables.pick(table, "cnn", "popular", "accuracy", column="fraction_of_oracle") == pytest.approx(0.25)
+    assert np.isnan(tables.pick(table, "channel_mean", "popular", "accuracy", column="fraction_of_oracle"))
+    # chance (0.5) lies in [0.4, high] for every row
+    assert null.share_covering_chance(table) == 1.0
+    summary = outputs.results_summary(table, table, table.iloc[:0], {"random": 0.3})
+    assert summary["metrics"]["random/popular/cnn/accuracy"]["value"] == 0.6
+    assert summary["null_intervals_covering_chance"] == {"adjusted_views": 1.0, "raw_views": None}
+    assert summary["fusion_weight"] == {"random": 0.3}
+    coverage = null.chance_coverage({"raw": table})
+    assert coverage.index.name == "model" and "small CNN" in coverage.index
+
+
+def test_one_split_returns_its_image_models_and_fusion():
+    meta, images, _ = synthetic.make_world(240, height=12, width=16, seed=1)
+    data = StudyData(meta, images, title_embeddings=np.random.default_rng(0).normal(size=(240, 8)))
+    settings = ImageModelSettings(epochs_cnn=1, epochs_vit=1, cnn_width=4, vit_dim=8, vit_depth=1, vit_heads=2,
+                                  vit_patch=(4, 4), batch_size=64)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        run = evaluation.run_splits(data, ("random", "channel"), images=settings, n_boot=5)
+    finally:
+        torch.set_num_threads(before)
+    random, channel = run.splits["random"], run.splits["channel"]
+    assert set(random.regressors) == {"cnn", "vit"} and not channel.regressors  # image models: random split only
+    assert list(random.predictions)[-4:] == ["cnn", "vit", "late_fusion", "fusion_head"]
+    assert set(random.sweeps) == {"val", "test"} and run.fusion_weights == {"random": random.fusion_weight}
+    assert set(run.table["label"]) >= {"small CNN", "learned fusion head"}
+    assert "fraction_of_oracle" in run.table
+    no_fusion = evaluation.run_split(data, "random", images=settings, fuse=False, n_boot=0)
+    assert "late_fusion" not in no_fusion.predictions and no_fusion.fusion_weight is None
+
+
+def test_panel_rows_recovery_gap_and_generated_medians():
+    scores = np.array([5.0, 1.0, 4.0, 3.0, 2.0])
+    top, bottom = panels.extremes(scores, np.array([1, 2, 3, 4]), 2)
+    assert top.tolist() == [2, 3] and bottom.tolist() == [4, 1]
+    pdp = pd.DataFrame({"element": ["face", "text"] * 2, "model": ["cnn", "cnn", "vit", "vit"],
+                        "label": ["small CNN", "small CNN", "small ViT", "small ViT"],
+                        "effect": [0.1, -0.2, 0.9, 0.3], "planted": [0.15, 0.1, 0.15, 0.1]})
+    assert recovery.largest_gap(pdp, "cnn") == {"element": "text", "effect": -0.2, "planted": 0.1}
+    assert list(recovery.recovery_slopes(pdp).index) == ["small CNN", "small ViT"]
+    medians = generated.score_medians({generated.REAL: np.array([1.0, 2.0, 4.0])}, ["GAN (chapter 02)"])
+    assert medians.loc[generated.REAL].tolist() == [3, 2.0] and medians.loc["GAN (chapter 02)", "scored"] == 0
+
+
+def test_parameter_checks_of_the_chapter():
+    assert check_patch([6, 8]) is None and check_patch([6]) and check_patch([0, 8]) and check_patch([6.0, 8])
+    assert check_splits(["random", "temporal"]) is None
+    assert check_splits(["channel"]) and check_splits(["random", "bogus"])
