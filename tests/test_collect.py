@@ -71,6 +71,22 @@ class FaultyThumbnailServer(BaseHTTPRequestHandler):
             return self._send(302, b"", {"Location": "http://example.com/elsewhere.jpg"})
         if video_id.startswith("notimage"):
             return self._send(200, b"<html>captcha</html>")
+        if video_id.startswith("forbid") and maxres:
+            return self._send(403, b"forbidden")
+        if video_id.startswith("maxhtml") and maxres:
+            return self._send(200, b"<html>consent page</html>")
+        if video_id.startswith("trickle"):  # announces 100 kB, then sends a byte every 50 ms (over an hour)
+            self.send_response(200)
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            try:
+                for _ in range(100000):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            except OSError:  # the client hung up, as it should
+                pass
+            return None
         body = thumbnail_bytes(video_id, (1280, 720) if maxres else (480, 360))
         if video_id.startswith("slow"):  # trickle the body in pieces
             self.send_response(200)

@@ -75,4 +75,6 @@ class FakeYDL:
                 raise DownloadError("ERROR: Unable to download API page: HTTP Error 429: Too Many Requests")
         if video_id.startswith("live"):
             return dict(recorded_info(video_id), view_count=None)
+        if video_id.startswith("premiere"):
+            return dict(recorded_info(video_id), upload_date="29990101")
         return recorded_info(video_id)

@@ -138,3 +138,82 @@ def test_python_csv_writer_pitfall_is_avoided():
     """csv.writer(lineterminator="\\n") leaves a lone \\r unquoted; format_csv quotes it."""
     text = format_csv(["a", "b"], [["x", "one\rtwo"]])
     assert text == 'a,b\nx,"one\rtwo"\n'
+
+
+# ----- causes named correctly (each of these was once reported as something else) -----------------------
+
+@pytest.mark.parametrize("text, fragment", [("1e6", "exponent notation"), ("1.5E3", "exponent notation"),
+                                            ("12.0", "decimal point"), ("1,200", "thousands separators"),
+                                            ("1_200", "thousands separators"), ("١٢٣", "0-9")])
+def test_parse_count_names_the_real_cause(text, fragment):
+    with pytest.raises(ValueProblem, match=fragment):
+        parse_count(text, "views")
+
+
+def test_fifo_is_called_a_fifo_not_missing(tmp_path):
+    import os
+
+    path = tmp_path / "metadata.csv"
+    os.mkfifo(path)
+    with pytest.raises(DatasetError, match="named pipe"):  # and it does not block reading it
+        read_csv_rows(path)
+    with pytest.raises(DatasetError, match="no such file"):
+        read_csv_rows(tmp_path / "absent.csv")
+
+
+def test_utf16_without_bom_is_called_utf16_not_nul(tmp_path):
+    path = tmp_path / "metadata.csv"
+    path.write_bytes(format_csv(REQUIRED_COLUMNS, [_valid_row(0)]).encode("utf-16-le"))
+    with pytest.raises(DatasetError, match="UTF-16 without a byte-order mark"):
+        read_csv_rows(path)
+
+
+def test_row_numbers_count_blank_lines_before_the_header(tmp_path):
+    path = tmp_path / "metadata.csv"
+    path.write_text("\n\n" + format_csv(REQUIRED_COLUMNS, [_valid_row(0), ["bad"]]), encoding="utf-8")
+    table = read_csv_rows(path)
+    assert table.row_numbers == [4]  # header on row 3, as a spreadsheet shows it
+    assert [r.row for r in table.rejections] == [5]
+    path.write_text("\n" + ",".join(REQUIRED_COLUMNS + ("views",)) + "\n", encoding="utf-8")
+    with pytest.raises(DatasetError, match=r"row 2 \(header\) repeats"):
+        read_csv_rows(path)
+
+
+def test_user_column_with_an_internal_name_is_refused_not_replaced(tmp_path):
+    for name in ("image_width", "log_views", "age_days", "split_random", "csv_row"):
+        path = _write([_valid_row(0) + ["mine"]], header=REQUIRED_COLUMNS + (name,))
+        with pytest.raises(DatasetError, match=f"'{name}'.*rename"):
+            read_csv_rows(path, extra_columns="keep")
+        assert name not in read_csv_rows(path, extra_columns="drop").header
+
+
+def test_rejections_with_carriage_returns_and_formulas_stay_whole(tmp_path):
+    import pandas as pd
+
+    from thumbnail_lab.dataset.layout import Rejection, rejections_csv, rejections_frame
+
+    table = rejections_frame([Rejection("images/a\rb.jpg", 2, 2, "title", "=1+1", "views 'x\ry' is bad"),
+                              Rejection("f", 3, 3, "views", "-2", "@cmd")])
+    path = tmp_path / "rejections.csv"
+    path.write_text(rejections_csv(table), encoding="utf-8")
+    back = pd.read_csv(path, dtype=str)
+    assert len(back) == 2 and not back["value"].str.match(r"[=+\-@]").any()
+    assert not back["reason"].str.match(r"[=+\-@]").any()
+
+
+FORMULA_TEXT = st.one_of(TEXT, st.builds(lambda a, b: a + b, st.text("'=+-@\t\r", min_size=1, max_size=4), TEXT))
+
+
+@SETTINGS
+@given(st.lists(FORMULA_TEXT, min_size=1, max_size=6))
+def test_formula_titles_are_written_as_text_and_read_back_exactly(titles):
+    rows = [_valid_row(i, title) for i, title in enumerate(titles)]
+    path = _write(rows)
+    table = read_csv_rows(path)
+    assert [r[3] for r in table.rows] == titles
+    import csv as _csv
+    with open(path, encoding="utf-8", newline="") as fh:
+        written = [r[3] for r in list(_csv.reader(fh))[1:]]
+    assert not any(w[:1] in ("=", "+", "-", "@", "\t", "\r") for w in written)  # a spreadsheet shows text
+    from thumbnail_lab.dataset.layout import escape_formula, unescape_formula
+    assert all(unescape_formula(escape_formula(t)) == t for t in titles)

@@ -144,3 +144,11 @@ def test_cli_thumbworld_writes_a_valid_dataset(roots, capsys):
     folder = roots / "data" / thumbworld_name("default", 20, 1)
     assert str(folder) in capsys.readouterr().out
     assert validate_dataset(folder, extra_columns="error", show_progress=False).ok
+
+
+def test_a_killed_cache_build_leaves_nothing_behind_after_the_next(toy):
+    ds = ensure_dataset(toy, show_progress=False)
+    stale = ds.artifacts_dir / ".images_16x9.npy.abc123.tmp"  # what a build killed mid-way leaves
+    stale.write_bytes(b"\0" * 1000)
+    assert ds.images(16, 9).shape[0] == len(ds.metadata)
+    assert not stale.exists() and not list(ds.artifacts_dir.glob(".*.tmp"))

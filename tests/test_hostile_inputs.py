@@ -20,6 +20,8 @@ from thumbnail_lab.dataset.layout import format_csv
 
 HEADER = ["file_name", "video_id", "channel_id", "title", "views", "upload_date", "duration_s"]
 RTL = "مرحبا بالعالم שלום"
+FORMULAS = {"fx_eq": '=HYPERLINK("http://evil.example","click")', "fx_plus": "+1 trick", "fx_minus": "-5 kg in a week",
+            "fx_at": "@SUM(A1:A9)", "fx_tab": "\tTabbed", "fx_quoted": "'=already escaped", "fx_apos": "'Til the end"}
 COMBINING = "Zalgo: Z\u0335\u0321a\u0336\u0322l\u0337g\u0338o\u0334 e\u0301\u0302"
 EMOJI_CAPS = "YOU WON'T BELIEVE THIS 😱🔥 100% 真的"
 
@@ -44,7 +46,8 @@ def _png_bomb(width: int = 20_000, height: int = 20_000) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 100)) + chunk(b"IEND", b"")
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 100))
+            + chunk(b"IEND", b""))
 
 
 def _jpeg_claiming(width: int, height: int) -> bytes:
@@ -90,10 +93,25 @@ def build_corpus(src: Path, outside: Path) -> dict[str, tuple[int, str]]:
     }
     if features.check("webp"):
         files["webpasjpg"] = _encoded(rgba.convert("RGB"), "WEBP")
+    files["good2"] = _jpeg(size=(66, 36))
+    files["grey16"] = _encoded(Image.fromarray(np.full((36, 64), 32768, np.uint16)), "PNG")
+    turned = Image.fromarray(np.random.default_rng(3).integers(0, 255, (64, 36, 3), dtype=np.uint8))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buffer = io.BytesIO()
+    turned.save(buffer, format="JPEG", exif=exif)
+    files["rotated"] = buffer.getvalue()
+    files["cr\rname"] = good[: len(good) // 2]  # a truncated image whose name holds a carriage return
+    files.update({vid: _jpeg(size=(64 + 2 * k, 38)) for k, vid in enumerate([*FORMULAS, "caseA", "caseB", "nfc",
+                                                                              "nfd", "nl", "conimg", "expimg",
+                                                                              "futimg"])})
     for name, data in files.items():
         (images / f"{name}.jpg").write_bytes(data)
     os.symlink(outside / "secret.jpg", images / "escape.jpg")
     os.symlink(outside, images / "outdir")
+    os.symlink("good2.jpg", images / "alias.jpg")  # a link inside the folder: the same file under another name
+    os.link(images / "good2.jpg", images / "hardlink.jpg")
+    os.mkfifo(images / "fifo.jpg")
 
     cases: list[tuple[list[str], str]] = [
         (["images/good.jpg", "good", "UC1", "plain", "1000", "2021-01-01", "100"], ""),
@@ -124,7 +142,32 @@ def build_corpus(src: Path, outside: Path) -> dict[str, tuple[int, str]]:
         (["images/dupid.jpg", "good", "UC1", "dup", "1000", "2021-01-01", "100"], "duplicate video_id"),
         (["images/good.jpg", "../evil", "UC1", "t", "1000", "2021-01-01", "100"], "may only contain"),
         (["images/good.jpg", "baddate", "UC1", "t", "1000", "31/12/2021", "100"], "not a date"),
+        # one image, several spellings: only the first row may use it
+        (["images/good2.jpg", "spelled", "UC1", "t", "1000", "2021-01-01", "100"], ""),
+        (["images/./good2.jpg", "spelled2", "UC1", "t", "1000", "2021-01-01", "100"], "already used by row"),
+        (["images//good2.jpg", "spelled3", "UC1", "t", "1000", "2021-01-01", "100"], "already used by row"),
+        (["images/alias.jpg", "spelled4", "UC1", "t", "1000", "2021-01-01", "100"], "same file as row"),
+        (["images/hardlink.jpg", "spelled5", "UC1", "t", "1000", "2021-01-01", "100"], "same file as row"),
+        (["images/Good2.JPG", "wrongcase", "UC1", "t", "1000", "2021-01-01", "100"], "exactly as it is on disk"),
+        # identifiers that would not survive the file system or the importer's own output
+        (["images/nl.jpg", "newline\n", "UC1", "t", "1000", "2021-01-01", "100"], "may only contain"),
+        (["images/caseA.jpg", "CaseId", "UC1", "t", "1000", "2021-01-01", "100"], ""),
+        (["images/caseB.jpg", "caseid", "UC1", "t", "1000", "2021-01-01", "100"], "only in letter case"),
+        (["images/conimg.jpg", "con", "UC1", "t", "1000", "2021-01-01", "100"], "device name on Windows"),
+        (["images/nfc.jpg", "chan_nfc", "Caf\u00e9", "t", "1000", "2021-01-01", "100"], ""),
+        (["images/nfd.jpg", "chan_nfd", "Cafe\u0301", "t", "1000", "2021-01-01", "100"], "Unicode"),
+        # values whose first reading was wrong
+        (["images/expimg.jpg", "exponent", "UC1", "t", "1e6", "2021-01-01", "100"], "exponent notation"),
+        (["images/futimg.jpg", "future", "UC1", "t", "1000", "2199-01-01", "100"], "in the future"),
+        (["images/fifo.jpg", "fifo", "UC1", "t", "1000", "2021-01-01", "100"], "named pipe"),
+        (["images/cr\rname.jpg", "crname", "UC1", "a\rb", "1000", "2021-01-01", "100"], "truncated"),
+        # 16-bit and rotated images are converted, not altered
+        (["images/grey16.jpg", "grey16", "UC1", "grey16", "1000", "2021-01-01", "100"], ""),
+        (["images/rotated.jpg", "rotated", "UC1", "rotated", "1000", "2021-01-01", "100"], ""),
     ]
+    # titles a spreadsheet would run as formulas: imported, and read back byte for byte
+    cases += [([f"images/{vid}.jpg", vid, "UC1", title, "1000", "2021-01-01", "100"], "")
+              for vid, title in FORMULAS.items()]
     if "webpasjpg" in files:
         cases.append((["images/webpasjpg.jpg", "webpasjpg", "UC1", "webp", "1000", "2021-01-01", "100"], ""))
     text = format_csv(HEADER, [fields for fields, _ in cases], newline="\r\n")
@@ -151,12 +194,15 @@ def corpus(tmp_path, monkeypatch):
 
 def _check_rejections(table: pd.DataFrame, expected: dict) -> None:
     by_row = {int(r): reason for r, reason in zip(table["row"], table["reason"])}
+    wrong = []  # every case that went wrong, not only the first
     for key, (row, fragment) in expected.items():
-        if fragment:
-            assert row in by_row, f"{key} (row {row}) was not rejected"
-            assert fragment in by_row[row], f"{key}: {by_row[row]!r} lacks {fragment!r}"
-        else:
-            assert row not in by_row, f"{key} (row {row}) was rejected: {by_row.get(row)}"
+        if fragment and row not in by_row:
+            wrong.append(f"{key} (row {row}) was not rejected")
+        elif fragment and fragment not in by_row[row]:
+            wrong.append(f"{key}: {by_row[row]!r} lacks {fragment!r}")
+        elif not fragment and row in by_row:
+            wrong.append(f"{key} (row {row}) was rejected: {by_row.get(row)}")
+    assert not wrong, "\n".join(wrong)
     assert len(table) == sum(1 for _, frag in expected.values() if frag)
     assert table["file"].str.len().gt(0).all()
 
@@ -178,16 +224,25 @@ def test_import_hostile_corpus(corpus):
         with Image.open(path) as image:
             assert image.format == "JPEG" and image.mode == "RGB"
     noted = " ".join(result.notes["note"])
-    for fragment in ("CMYK converted", "L converted", "P converted", "alpha composited", "PNG content"):
+    for fragment in ("CMYK converted", "L converted", "P converted", "alpha composited", "PNG content",
+                     "by its bit depth", "EXIF orientation 6"):
         assert fragment in noted
+    with Image.open(dest / "images" / "grey16.jpg") as image:  # mid-grey stays mid-grey
+        assert abs(int(np.asarray(image.convert("L")).mean()) - 128) <= 1
     assert (dest / "images" / "good.jpg").read_bytes() == (src / "images" / "good.jpg").read_bytes()
     # Titles survive byte for byte, and the result validates cleanly.
     check = validate_dataset(dest, extra_columns="error", show_progress=False)
     assert check.ok and len(check.metadata) == len(imported)
     titles = dict(zip(check.metadata["video_id"], check.metadata["title"]))
     assert titles["rtl"] == RTL and titles["combining"] == COMBINING and titles["emoji"] == EMOJI_CAPS
-    saved = pd.read_csv(dest / "rejections.csv")
+    for vid, title in FORMULAS.items():  # read back byte for byte ...
+        assert titles[vid] == title
+    raw = (dest / "metadata.csv").read_text(encoding="utf-8")
+    assert ",\"'=HYPERLINK(" in raw and ",'+1 trick," in raw and ",''=already escaped," in raw  # ... shown as text
+    assert ",'Til the end," in raw  # an apostrophe before anything else is left alone
+    saved = pd.read_csv(dest / "rejections.csv")  # a carriage return in a name does not tear the report
     assert len(saved) == len(result.rejections)
+    assert not saved["value"].astype(str).str.match(r"[=+\-@]").any()
 
 
 def test_validate_hostile_corpus_in_place(corpus):
@@ -208,7 +263,10 @@ def test_ensure_dataset_on_hostile_folder_reports_and_caches(corpus):
     assert ds.cleaning_report.set_index("filter").loc["validation", "removed"] == len(ds.rejections) > 0
     images = ds.images(32, 18)  # odd modes and sizes are converted and centre-cropped
     assert images.shape == (len(ds.metadata), 18, 32, 3)
-    assert images.reshape(len(images), -1).std(axis=1).min() > 0
+    flat = images.reshape(len(images), -1)
+    grey16 = (ds.metadata["video_id"] == "grey16").to_numpy()
+    assert flat[~grey16].std(axis=1).min() > 0
+    assert np.abs(flat[grey16].astype(int) - 128).max() <= 1  # the uniform 16-bit mid-grey stays mid-grey
 
 
 def test_import_refuses_existing_destination_and_leaves_it_alone(corpus):

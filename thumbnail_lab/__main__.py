@@ -1,8 +1,13 @@
 """Command line: ``python -m thumbnail_lab {thumbworld,import,collect,validate} ...``.
 
 Each command fills (or checks) a dataset folder in the ``metadata.csv`` + ``images/`` layout;
-``data/README.md`` documents them. Errors in the input stop with one sentence naming the
-file and row and exit status 2; ``import --strict`` and ``validate`` exit 1 when rows were refused.
+``data/README.md`` documents them. Every failure ends in one sentence on standard error that
+names the file (and the row) and says what to do, without a traceback unless ``--debug``:
+
+* exit status 2: bad input (an unreadable CSV, a destination that exists or is not a dataset...);
+* exit status 1: a system failure (disk full, permission denied, read-only file system), or,
+  for ``import --strict`` and ``validate``, rows that were refused;
+* exit status 130: interrupted (Ctrl-C), with a message that says whether a re-run resumes.
 """
 from __future__ import annotations
 
@@ -13,13 +18,17 @@ from typing import Sequence
 
 
 def _thumbworld(args: argparse.Namespace) -> int:
+    from .dataset.layout import DatasetError
     from .dataset.prepare import thumbworld_name
     from .paths import data_root
     from .thumbworld import generate_thumbworld
 
     out = Path(args.out) if args.out else data_root() / thumbworld_name(args.scenario, args.n_videos, args.seed)
-    generate_thumbworld(out, args.n_videos, scenario=args.scenario, seed=args.seed, workers=args.workers,
-                        show_progress=not args.quiet)
+    try:
+        generate_thumbworld(out, args.n_videos, scenario=args.scenario, seed=args.seed, workers=args.workers,
+                            show_progress=not args.quiet)
+    except ValueError as err:  # the simulator's refusals (another world in that folder, bad sizes) are bad input
+        raise DatasetError(str(err)) from None
     print(f"ThumbWorld ({args.scenario}, {args.n_videos:,} videos, seed {args.seed}) written to {out}")
     return 0
 
@@ -71,9 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = argparse.ArgumentParser(prog="python -m thumbnail_lab",
                                      description="Fill or check a thumbnail dataset (metadata.csv + images/).")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show the full traceback of an error")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    tw = commands.add_parser("thumbworld", help="simulate a ThumbWorld dataset with known truth")
+    tw = commands.add_parser("thumbworld", parents=[common], help="simulate a ThumbWorld dataset with known truth")
     tw.add_argument("--scenario", default="default", help="default | null | single_channel")
     tw.add_argument("--n-videos", type=int, default=4000)
     tw.add_argument("--seed", type=int, default=0)
@@ -82,21 +95,25 @@ def build_parser() -> argparse.ArgumentParser:
     tw.add_argument("--quiet", action="store_true")
     tw.set_defaults(run=_thumbworld)
 
-    imp = commands.add_parser("import", help="validate a folder of images + a CSV into a new dataset")
+    imp = commands.add_parser("import", parents=[common], help="validate a folder of images + a CSV into a new dataset")
     imp.add_argument("source", help="folder holding the images (and by default the CSV)")
     imp.add_argument("--csv", help="metadata CSV (default: SOURCE/metadata.csv or the only CSV in SOURCE)")
     imp.add_argument("--name", help="dataset name under data/ (default: the source folder's name)")
     imp.add_argument("--dest", help="exact destination folder (overrides --name)")
     imp.add_argument("--extra-columns", choices=["error", "keep", "drop"], default="error",
                      help="columns outside the layout: refuse (default), carry over, or leave out")
-    imp.add_argument("--overwrite", action="store_true", help="replace an existing dataset at the destination")
+    imp.add_argument("--overwrite", action="store_true",
+                     help="replace an existing dataset at the destination (only a folder that is a dataset, "
+                          "after the new one is complete)")
     imp.add_argument("--strict", action="store_true", help="exit with status 1 if any row was rejected")
     imp.add_argument("--quiet", action="store_true")
     imp.set_defaults(run=_import)
 
-    col = commands.add_parser("collect", help="collect thumbnails and metadata from YouTube (yt-dlp + i.ytimg.com)")
+    col = commands.add_parser("collect", parents=[common],
+                              help="collect thumbnails and metadata from YouTube (yt-dlp + i.ytimg.com)")
     col.add_argument("--name", default="collected", help="dataset name under data/ (default: collected)")
-    col.add_argument("--out", help="exact destination folder (overrides --name); re-use it to resume")
+    col.add_argument("--out", help="exact destination folder (overrides --name); re-use it to resume, or point it "
+                                   "at an existing dataset to add videos to it (earlier rows are kept)")
     col.add_argument("--query", action="append", default=[], help="a YouTube search (repeatable)")
     col.add_argument("--channel", action="append", default=[], help="a channel URL on youtube.com (repeatable)")
     col.add_argument("--ids-csv", help="CSV with a video_id column, e.g. a YouTube-8M sample")
@@ -111,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     col.add_argument("--quiet", action="store_true")
     col.set_defaults(run=_collect)
 
-    val = commands.add_parser("validate", help="check a dataset folder without changing it")
+    val = commands.add_parser("validate", parents=[common], help="check a dataset folder without changing it")
     val.add_argument("folder")
     val.add_argument("--extra-columns", choices=["error", "keep", "drop"], default="keep")
     val.add_argument("--quiet", action="store_true")
@@ -119,20 +136,50 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: What an interrupted command leaves behind, and whether running it again resumes.
+INTERRUPTED = {
+    "import": "interrupted; nothing was written to the destination (the partial copy was removed); run the "
+              "same command again to import from the start (an import does not resume)",
+    "collect": "interrupted; every finished video is kept in collect_journal.jsonl; run the same command again "
+               "to resume",
+    "validate": "interrupted; nothing was changed (validate only reads); run it again to check the folder",
+    "thumbworld": "interrupted; the thumbnails written so far are kept; run the same command again to resume",
+}
+
+
+def describe_failure(err: BaseException) -> tuple[int, str]:
+    """(exit status, one-sentence message) for an exception that ended a command."""
+    from .dataset.collect import CollectError
+    from .dataset.layout import DatasetError, DatasetSystemError, system_error
+
+    if isinstance(err, (DatasetError, CollectError)):
+        return 2, str(err)
+    if isinstance(err, DatasetSystemError):
+        return 1, str(err)
+    if isinstance(err, OSError):
+        return 1, str(system_error(err, "a file", "fix that and run the same command again"))
+    if isinstance(err, MemoryError):
+        return 1, "out of memory; close other programs or use a smaller dataset, then run the command again"
+    return 1, (f"internal error ({type(err).__name__}: {str(err)[:300]}); run the command again with --debug to "
+               f"see where it happened, and report it")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; returns the exit status."""
-    from .dataset.collect import CollectError
-    from .dataset.layout import DatasetError
-
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (DatasetError, CollectError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:  # collect resumes from its journal; say so rather than print a traceback
-        print("interrupted; run the same command again to resume", file=sys.stderr)
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print(INTERRUPTED.get(args.command, "interrupted"), file=sys.stderr)
         return 130
+    except Exception as err:
+        if args.debug:
+            raise
+        status, message = describe_failure(err)
+        print(f"error: {message}", file=sys.stderr)
+        return status
 
 
 if __name__ == "__main__":

@@ -3,8 +3,11 @@
 ``images_<W>x<H>.npy`` holds every cleaned thumbnail, row ``i`` for metadata row ``i``,
 resized (centre-cropped to the aspect first, so a 4:3 ``hqdefault`` with letterbox bars
 becomes 16:9). It is written once through a temporary file and renamed into place, so a
-killed build never leaves a half-filled array that looks complete; then it is opened with
-``mmap_mode='r'``: pages load on demand and many processes share them.
+killed build never leaves a half-filled array that looks complete (and the next build removes
+the temporary file a killed one left, which can be large); then it is opened with
+``mmap_mode='r'``: pages load on demand and many processes share them. Every image is
+decoded by ``images.load_resized``, the loader the validator and the importer use, so the
+cached pixels honour EXIF orientation and 16-bit depth exactly as they do.
 """
 from __future__ import annotations
 
@@ -46,6 +49,7 @@ def build_image_cache(paths: Sequence[Path], out: Path, width: int, height: int,
     """
     if width < 1 or height < 1:
         raise ValueError(f"image size must be positive, got {width}x{height}")
+    remove_stale_temporaries(out)
     workers = workers or min(4, os.cpu_count() or 1)
     with atomic_path(out) as tmp:
         array = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(len(paths), height, width, 3))
@@ -60,6 +64,18 @@ def build_image_cache(paths: Sequence[Path], out: Path, width: int, height: int,
         array.flush()
         del array
     return out
+
+
+def remove_stale_temporaries(out: Path) -> list[Path]:
+    """Delete the temporary arrays a killed build of ``out`` left beside it; returns them.
+
+    The caller holds the dataset's build lock (``ensure_dataset`` does), so no other process
+    is writing one of them.
+    """
+    stale = sorted(Path(out).parent.glob(f".{Path(out).name}.*.tmp"))
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 def open_image_cache(path: Path, n_rows: int, width: int, height: int) -> np.memmap | None:

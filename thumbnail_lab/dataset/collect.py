@@ -12,14 +12,24 @@ Reliability:
 * concurrent (a thread pool; one yt-dlp client and one HTTP session per thread);
 * retries with exponential backoff on HTTP 429 (honouring ``Retry-After``), 5xx,
   timeouts and connection resets, and on yt-dlp's own 429 errors;
+* bounded: a thumbnail larger than ``MAX_THUMBNAIL_BYTES`` is refused from its
+  ``Content-Length`` before its body is read, and the body is read piece by piece against a
+  deadline, so a server that trickles bytes cannot hold a worker longer than
+  ``total_timeout_s`` (plus one ``timeout_s``);
+* falls back from ``maxresdefault.jpg`` to ``hqdefault.jpg`` whenever the large one cannot
+  be used (404, 403, a non-image, too large, retries exhausted);
 * resumable: each finished video is one line appended (and fsynced) to
   ``collect_journal.jsonl`` *after* its image was written atomically, so a killed run
   loses at most the videos in flight and never leaves a half-written image or row;
-  re-running skips every id in the journal. ``metadata.csv`` is rebuilt from the journal,
-  sorted by video id, at the end of every run (so it is identical however the work was
-  split between runs);
+  re-running skips every id in the journal;
+* adds to an existing dataset, never replaces it: ids already in its ``metadata.csv`` are
+  skipped, and ``metadata.csv`` is rewritten atomically at the end of every run as the
+  existing rows the collector did not write, unchanged, followed by the journal's videos
+  sorted by video id (see ``merge``), so it is identical however the work was split between
+  runs; a row that contradicts the journal is kept and reported in ``collect_conflicts.csv``;
 * failures (unavailable videos, missing fields, thumbnails that never came) are appended to
-  ``collect_failures.jsonl`` and retried on the next run.
+  ``collect_failures.jsonl`` and retried on the next run; a full disk or a folder that cannot
+  be written stops the run (``DatasetSystemError``), and the next run resumes.
 
 The yt-dlp client and the thumbnail base URL are parameters, so the tests run the whole
 collector offline against a fake client and a local HTTP server.
@@ -41,15 +51,28 @@ from urllib.parse import urlsplit
 
 from ..atomic import write_bytes, write_text
 from ..progress import progress
+from .identifiers import id_key, image_name, is_video_id, path_key
 from .images import ImageProblem, inspect_image, jpeg_bytes
-from .layout import IMAGES_DIR, METADATA_FILE, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, VIDEO_ID_RE, DatasetError, \
-    format_csv, read_csv_rows
+from .layout import (
+    IMAGES_DIR,
+    METADATA_FILE,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    DatasetError,
+    ValueProblem,
+    format_csv,
+    read_csv_rows,
+    system_error,
+)
+from .merge import Conflict, merge, read_existing
+from .validate import parse_date
 
 DEFAULT_THUMBNAIL_BASE = "https://i.ytimg.com/vi"
 THUMBNAIL_NAMES = ("maxresdefault.jpg", "hqdefault.jpg")
 YOUTUBE_HOSTS = ("youtube.com", "www.youtube.com", "m.youtube.com")
 JOURNAL_FILE = "collect_journal.jsonl"
 FAILURES_FILE = "collect_failures.jsonl"
+CONFLICTS_FILE = "collect_conflicts.csv"
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 MAX_THUMBNAIL_BYTES = 10 * 2**20
 YDL_PARAMS = {"quiet": True, "no_warnings": True, "skip_download": True, "noplaylist": True}
@@ -91,12 +114,15 @@ class CollectReport:
     failed: int
     rows: int                # rows in metadata.csv after this run
     failures: list[dict] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)  # existing rows kept although the journal differs
 
     def summary(self) -> str:
         """One line for the command line."""
-        return (f"{self.out_dir}: {self.listed:,} videos listed, {self.skipped:,} already done, "
+        conflicts = (f"; {len(self.conflicts):,} existing rows differ from what was collected and were kept "
+                     f"(see {CONFLICTS_FILE})" if self.conflicts else "")
+        return (f"{self.out_dir}: {self.listed:,} videos listed, {self.skipped:,} already in the dataset, "
                 f"{self.collected:,} collected, {self.failed:,} failed (see {FAILURES_FILE}); "
-                f"{METADATA_FILE} has {self.rows:,} rows")
+                f"{METADATA_FILE} has {self.rows:,} rows{conflicts}")
 
 
 def default_ydl_factory(params: dict) -> YoutubeClient:
@@ -137,7 +163,7 @@ def flat_entries(info: dict | None) -> Iterable[str]:
             continue
         if entry.get("entries"):
             yield from flat_entries(entry)
-        elif entry.get("id") and VIDEO_ID_RE.match(str(entry["id"])):
+        elif entry.get("id") and is_video_id(str(entry["id"])):
             yield str(entry["id"])
 
 
@@ -151,9 +177,13 @@ def to_record(info: dict, video_id: str, collected_at: str) -> dict:
         raise CollectError(f"metadata: yt-dlp gave no {', '.join(missing)} (live, upcoming or restricted video?)")
     raw_date = str(info["upload_date"])
     upload_date = f"{raw_date[:4]}-{raw_date[4:6]}-{raw_date[6:8]}" if len(raw_date) == 8 else raw_date
+    try:
+        parse_date(upload_date, "upload_date")
+    except ValueProblem as err:
+        raise CollectError(f"metadata: {err} (an upcoming premiere?)") from None
     subscribers = info.get("channel_follower_count")
     return {
-        "file_name": f"{IMAGES_DIR}/{video_id}.jpg", "video_id": video_id, "channel_id": str(info["channel_id"]),
+        "file_name": image_name(video_id), "video_id": video_id, "channel_id": str(info["channel_id"]),
         "title": str(info["title"]),  # kept exactly: emoji, CAPS and every script
         "views": int(info["view_count"]), "upload_date": upload_date, "duration_s": int(round(float(info["duration"]))),
         "channel_subscribers": "" if subscribers is None else int(subscribers), "collected_at": collected_at,
@@ -196,11 +226,12 @@ class Collector:
         self.session_factory = session_factory or _requests_session
         self.workers = max(1, int(workers))
         self.retry = retry
-        self.collected_at = collected_at or dt.datetime.now(dt.timezone.utc).date().isoformat()
+        self.collected_at = check_collected_at(collected_at)
         self.sleep = sleep
         self.show_progress = show_progress
         self._local = threading.local()
         self._journal_lock = threading.Lock()
+        self.conflicts: list[Conflict] = []
 
     # ----- listing -------------------------------------------------------------------------
     def _ydl(self, flat: bool = False) -> YoutubeClient:
@@ -216,11 +247,11 @@ class Collector:
         ids: list[str] = list(video_ids)
         urls = [check_channel_url(url) for url in channels]  # refuse a foreign host before any request
         for query in queries:
-            info = self._with_retries(lambda: self._ydl(flat=True).extract_info(
+            info = self._with_retries(lambda query=query: self._ydl(flat=True).extract_info(
                 f"ytsearch{int(max_per_query)}:{query}", download=False), f"search {query!r}")
             ids += list(flat_entries(info))[:max_per_query]
         for url in urls:
-            info = self._with_retries(lambda: self._ydl(flat=True).extract_info(url, download=False),
+            info = self._with_retries(lambda url=url: self._ydl(flat=True).extract_info(url, download=False),
                                       f"channel {url!r}")
             ids += list(flat_entries(info))[:max_per_channel]
         return list(dict.fromkeys(ids))
@@ -248,6 +279,7 @@ class Collector:
     def fetch(self, url: str) -> bytes | None:
         """GET ``url`` with retries; the body, or None for 404/410. Raises ``CollectError``."""
         import requests
+        import urllib3
 
         if urlsplit(url).netloc != self.allowed_host:
             raise CollectError(f"refusing to contact {url!r}: only {self.allowed_host} is allowed")
@@ -255,11 +287,12 @@ class Collector:
         for attempt in range(self.retry.retries + 1):
             wait = None
             try:
+                deadline = time.monotonic() + self.retry.total_timeout_s
                 response = self._session().get(url, timeout=self.retry.timeout_s, allow_redirects=False, stream=True)
                 try:
                     status = response.status_code
                     if status == 200:
-                        return self._read_body(response, url)
+                        return self._read_body(response, url, deadline)
                     if status in (404, 410):
                         return None
                     last = f"HTTP {status}"
@@ -269,46 +302,74 @@ class Collector:
                 finally:
                     response.close()
             except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
-                    _TooSlow) as err:
+                    urllib3.exceptions.HTTPError, TimeoutError, ConnectionError, _TooSlow) as err:
                 last = f"{type(err).__name__}: {str(err)[:200]}"
             if attempt < self.retry.retries:
                 self.sleep(min(self.retry.max_wait_s, wait if wait is not None else self.retry.wait(attempt)))
         raise CollectError(f"thumbnail {url}: gave up after {self.retry.retries + 1} attempts ({last})")
 
-    def _read_body(self, response, url: str) -> bytes:
-        """The body, refusing more than ``MAX_THUMBNAIL_BYTES`` or more than the total timeout."""
-        start, chunks, size = time.monotonic(), [], 0
-        for chunk in response.iter_content(chunk_size=65536):
+    def _read_body(self, response, url: str, deadline: float) -> bytes:
+        """The body, refusing more than ``MAX_THUMBNAIL_BYTES`` or reading past ``deadline``.
+
+        The size is checked from ``Content-Length`` before reading; the body is then read with
+        ``read1``, which returns as soon as any bytes arrive, so the deadline is checked after
+        every piece however slowly the server sends them (``iter_content`` would wait for a
+        whole 64 KiB chunk first).
+        """
+        declared = response.headers.get("Content-Length", "")
+        if declared.strip().isdigit() and int(declared) > MAX_THUMBNAIL_BYTES:
+            raise CollectError(f"thumbnail {url}: the server announces {int(declared):,} bytes, more than the "
+                               f"{MAX_THUMBNAIL_BYTES:,} a thumbnail may have")
+        raw = response.raw
+        read = (lambda: raw.read1(65536, decode_content=True)) if hasattr(raw, "read1") else None
+        chunks, size = [], 0
+        pieces = iter(read, b"") if read else response.iter_content(chunk_size=65536)
+        for chunk in pieces:
+            if chunk is None:
+                break
             chunks.append(chunk)
             size += len(chunk)
             if size > MAX_THUMBNAIL_BYTES:
                 raise CollectError(f"thumbnail {url}: larger than {MAX_THUMBNAIL_BYTES:,} bytes")
-            if time.monotonic() - start > self.retry.total_timeout_s:
-                raise _TooSlow(f"download took over {self.retry.total_timeout_s:g} s")
+            if time.monotonic() > deadline:
+                raise _TooSlow(f"download took over {self.retry.total_timeout_s:g} s (the total timeout)")
         return b"".join(chunks)
 
     def thumbnail(self, video_id: str) -> tuple[bytes, str]:
-        """The best thumbnail as RGB JPEG bytes, and the name it came from."""
+        """The best usable thumbnail as RGB JPEG bytes, and the name it came from.
+
+        Any problem with ``maxresdefault.jpg`` (missing, forbidden, not an image, too large,
+        retries exhausted) falls back to ``hqdefault.jpg``, which every video has.
+        """
+        problems = []
         for name in THUMBNAIL_NAMES:
-            data = self.fetch(f"{self.thumbnail_base}/{video_id}/{name}")
-            if data is None:
-                continue
             try:
+                data = self.fetch(f"{self.thumbnail_base}/{video_id}/{name}")
+                if data is None:
+                    problems.append(f"{name}: not found")
+                    continue
                 facts, rgb = inspect_image(data, name)
             except ImageProblem as err:
-                raise CollectError(f"thumbnail {name}: {err}") from None
+                problems.append(f"{name}: {err}")
+                continue
+            except CollectError as err:
+                problems.append(f"{name}: {str(err).removeprefix('thumbnail ')}")
+                continue
             return (jpeg_bytes(rgb) if facts.needs_reencode else data), name
-        raise CollectError(f"thumbnail: none of {', '.join(THUMBNAIL_NAMES)} exists")
+        raise CollectError(f"thumbnail: none of {', '.join(THUMBNAIL_NAMES)} could be used ({'; '.join(problems)})")
 
     def collect_one(self, video_id: str) -> dict:
         """Metadata and thumbnail of one video; the image is on disk before the record is returned."""
-        if not VIDEO_ID_RE.match(video_id):
+        if not is_video_id(video_id):
             raise CollectError(f"id: {video_id[:80]!r} is not a video id")
         info = self._with_retries(lambda: self._ydl().extract_info(
             f"https://www.youtube.com/watch?v={video_id}", download=False), video_id)
         record = to_record(info or {}, video_id, self.collected_at)
         data, source = self.thumbnail(video_id)
-        write_bytes(self.out_dir / record["file_name"], data)
+        try:
+            write_bytes(self.out_dir / record["file_name"], data)
+        except OSError as err:
+            raise _WriteFailed(err) from None
         return dict(record, _thumbnail=source)
 
     # ----- journal -------------------------------------------------------------------------
@@ -324,12 +385,78 @@ class Collector:
         """Ids already in the journal (repairing a last line cut by a kill)."""
         return {record["video_id"] for record in read_journal(self.out_dir / JOURNAL_FILE, repair=True)}
 
+    def prepare(self) -> None:
+        """Check the output folder before any request: a new or empty folder, a collection to resume or a
+        dataset to add to; anything else (a file, a folder of other things) is refused."""
+        out = self.out_dir
+        if out.exists() and not out.is_dir():
+            raise DatasetError(f"{out}: is a file, not a folder; choose another --out or --name")
+        known = (out / METADATA_FILE).exists() or (out / JOURNAL_FILE).exists()
+        if out.is_dir() and not known and any(out.iterdir()):
+            raise DatasetError(f"{out}: the folder is not empty and holds no dataset (no {METADATA_FILE}); collect "
+                               f"into a new or empty folder, or into an existing dataset to add videos to it")
+        read_existing(out / METADATA_FILE)  # refuses a metadata.csv that could not be kept whole
+        try:
+            (out / IMAGES_DIR).mkdir(parents=True, exist_ok=True)
+            (out / JOURNAL_FILE).touch()  # marks the folder as a collection, also before the first video
+        except OSError as err:
+            raise system_error(err, out, "choose an --out you can write to") from None
+
     def compact(self) -> int:
-        """Rebuild ``metadata.csv`` from the journal (last record per id wins, sorted by id)."""
+        """Rewrite ``metadata.csv``: the existing rows kept, then the journal's videos by id (see ``merge``)."""
         records = {r["video_id"]: r for r in read_journal(self.out_dir / JOURNAL_FILE)}
-        rows = [[records[vid].get(column, "") for column in COLUMNS] for vid in sorted(records)]
-        write_text(self.out_dir / METADATA_FILE, format_csv(COLUMNS, rows))
+        existing = read_existing(self.out_dir / METADATA_FILE)
+        header, rows, self.conflicts = merge(existing, records, COLUMNS)
+        write_text(self.out_dir / METADATA_FILE, format_csv(header, rows))
+        conflicts_file = self.out_dir / CONFLICTS_FILE
+        if self.conflicts:
+            write_text(conflicts_file, format_csv(
+                ["video_id", "row", "column", "kept", "collected", "reason"],
+                [[c.video_id, c.row, column, c.kept[column], c.collected[column], c.describe()]
+                 for c in self.conflicts for column in c.columns], escape="all"))
+        else:
+            conflicts_file.unlink(missing_ok=True)
         return len(rows)
+
+    def _claims(self) -> tuple[dict[str, str], dict[str, tuple[int, str]]]:
+        """Ids (by ``id_key``) and image files (by folded ``path_key``) already taken in the dataset or journal."""
+        ids: dict[str, str] = {}
+        files: dict[str, tuple[int, str]] = {}
+        existing = read_existing(self.out_dir / METADATA_FILE)
+        if existing is not None:
+            vid_at = existing.header.index("video_id")
+            file_at = existing.header.index("file_name")
+            for values, row in zip(existing.rows, existing.row_numbers):
+                ids.setdefault(id_key(values[vid_at]), values[vid_at])
+                files.setdefault(path_key(values[file_at]).casefold(), (row, values[vid_at]))
+        for record in read_journal(self.out_dir / JOURNAL_FILE):
+            ids.setdefault(id_key(record["video_id"]), record["video_id"])
+        return ids, files
+
+    def _plan(self, ids: list[str]) -> tuple[list[str], int, list[dict]]:
+        """(ids to collect, ids already in the dataset or journal, refusals that would clash with it)."""
+        taken_ids, taken_files = self._claims()
+        done = self.done_ids()
+        todo, skipped, refused = [], 0, []
+        for vid in ids:
+            if vid in done or taken_ids.get(id_key(vid)) == vid:
+                skipped += 1
+                continue
+            reason = None
+            if id_key(vid) in taken_ids:
+                reason = (f"conflict: video id {vid} differs from {taken_ids[id_key(vid)]}, already in the dataset, "
+                          f"only in letter case, so their images would be one file on macOS and Windows; "
+                          f"not collected")
+            elif is_video_id(vid) and path_key(image_name(vid)).casefold() in taken_files:
+                row, other = taken_files[path_key(image_name(vid)).casefold()]
+                reason = (f"conflict: {image_name(vid)} is already the image of row {row} (video {other}) in "
+                          f"{METADATA_FILE}; not collected, so that image is not overwritten")
+            if reason:
+                refused.append({"video_id": vid, "reason": reason})
+                continue
+            taken_ids[id_key(vid)] = vid
+            todo.append(vid)
+        return todo, skipped, refused
 
     def _clean_stale_temporaries(self) -> None:
         """Remove temporary files a killed run left in our own folders (never a finished file)."""
@@ -339,40 +466,69 @@ class Collector:
 
     # ----- run -------------------------------------------------------------------------------
     def run(self, video_ids: Iterable[str]) -> CollectReport:
-        """Collect every id not yet done, then rebuild ``metadata.csv``."""
-        (self.out_dir / IMAGES_DIR).mkdir(parents=True, exist_ok=True)
-        self._clean_stale_temporaries()
-        ids = list(dict.fromkeys(video_ids))
-        done = self.done_ids()
-        todo = [vid for vid in ids if vid not in done]
-        collected, failures = 0, []
-        pool = ThreadPoolExecutor(max_workers=self.workers)
+        """Collect every id not yet in the dataset or journal, then merge them into ``metadata.csv``."""
+        self.prepare()
+        advice = ("free some space or make the folder writable, then run the same command again: it resumes, and "
+                  "every finished video is kept")
         try:
-            futures = {pool.submit(self.collect_one, vid): vid for vid in todo}
-            for future in progress(as_completed(futures), total=len(futures), desc="collecting",
-                                   disable=not self.show_progress):
-                vid = futures[future]
-                try:
-                    record = future.result()
-                except Exception as err:  # one bad video never stops the run
-                    failure = {"video_id": vid, "reason": str(err)[:500],
-                               "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-                    failures.append(failure)
-                    self._append(FAILURES_FILE, failure)
-                    continue
-                self._append(JOURNAL_FILE, record)
-                collected += 1
-        except BaseException:  # Ctrl-C: drop the queue at once; the journal already holds every finished video
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        pool.shutdown(wait=True)
-        rows = self.compact()
-        return CollectReport(out_dir=self.out_dir, listed=len(ids), skipped=len(ids) - len(todo),
-                             collected=collected, failed=len(failures), rows=rows, failures=failures)
+            self._clean_stale_temporaries()
+            ids = list(dict.fromkeys(video_ids))
+            todo, skipped, refused = self._plan(ids)
+            collected, failures = 0, []
+            for failure in refused:
+                failure["at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+                failures.append(failure)
+                self._append(FAILURES_FILE, failure)
+            pool = ThreadPoolExecutor(max_workers=self.workers)
+            try:
+                futures = {pool.submit(self.collect_one, vid): vid for vid in todo}
+                for future in progress(as_completed(futures), total=len(futures), desc="collecting",
+                                       disable=not self.show_progress):
+                    vid = futures[future]
+                    try:
+                        record = future.result()
+                    except _WriteFailed as err:  # a full disk fails every video alike: stop, do not record
+                        raise err.error from None
+                    except Exception as err:  # one bad video never stops the run
+                        failure = {"video_id": vid, "reason": str(err)[:500],
+                                   "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+                        failures.append(failure)
+                        self._append(FAILURES_FILE, failure)
+                        continue
+                    self._append(JOURNAL_FILE, record)
+                    collected += 1
+            except BaseException:  # Ctrl-C: drop the queue at once; the journal already holds every finished video
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
+            rows = self.compact()
+        except OSError as err:
+            raise system_error(err, self.out_dir, advice) from None
+        return CollectReport(out_dir=self.out_dir, listed=len(ids), skipped=skipped, collected=collected,
+                             failed=len(failures), rows=rows, failures=failures, conflicts=self.conflicts)
 
 
 class _TooSlow(Exception):
     """A download exceeded the total time allowed."""
+
+
+class _WriteFailed(Exception):
+    """Writing a thumbnail failed (disk full, permissions): a system failure, not the video's fault."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def check_collected_at(value: str | None) -> str:
+    """The collection date to write in every row: ``value`` checked (a date, not in the future), or today (UTC)."""
+    if value is None or str(value).strip() == "":
+        return dt.datetime.now(dt.timezone.utc).date().isoformat()
+    try:
+        stamp = parse_date(str(value), "--collected-at")
+    except ValueProblem as err:
+        raise DatasetError(f"{err}; give the day the views were read as YYYY-MM-DD") from None
+    return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
 
 
 def _requests_session():
@@ -444,8 +600,12 @@ def collect(out_dir: str | os.PathLike, *, queries: Iterable[str] = (), channels
     CollectReport
     """
     collector = Collector(out_dir, **options)
+    queries, channels = list(queries), list(channels)
+    for url in channels:
+        check_channel_url(url)  # refuse a foreign host before anything is created or requested
     explicit = list(video_ids) + (read_id_csv(ids_csv) if ids_csv else [])
+    if not (queries or channels or explicit) and not (collector.out_dir / JOURNAL_FILE).is_file():
+        raise DatasetError("nothing to collect: give --query, --channel, --video-id or --ids-csv")
+    collector.prepare()
     ids = collector.list_videos(queries, channels, explicit, max_per_query, max_per_channel)
-    if not ids and not (collector.out_dir / JOURNAL_FILE).is_file():
-        raise DatasetError("nothing to collect: give --query, --channel or --ids-csv")
     return collector.run(ids)

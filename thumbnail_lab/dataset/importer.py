@@ -6,14 +6,15 @@ WebP content, CMYK, greyscale, palette, alpha) as RGB JPEG and records each conv
 and writes ``images/<video_id>.jpg`` (named from the video id, never the title) with a
 ``metadata.csv`` whose ``file_name`` points at them. Refused rows go to ``rejections.csv``
 beside it, with file, row and reason. The new dataset is assembled in a hidden sibling
-folder and renamed into place at the end, so an interrupted import leaves no
-half-written dataset, and an existing dataset is never changed unless ``overwrite=True``.
+folder and renamed into place at the end (see ``destination``), so an interrupted import
+leaves no half-written dataset and is not resumed: running it again starts over, after
+removing what a killed run left behind. An existing dataset is never changed unless
+``overwrite=True``, and even then only a folder that is a dataset is replaced.
 """
 from __future__ import annotations
 
 import os
-import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -21,10 +22,26 @@ import pandas as pd
 from ..atomic import write_bytes, write_json, write_text
 from ..paths import data_root
 from ..progress import progress
-from .images import ImageProblem, inspect_image, jpeg_bytes
-from .layout import (IMAGES_DIR, METADATA_FILE, REJECTIONS_FILE, REQUIRED_COLUMNS, DatasetError, Rejection,
-                     format_csv, read_csv_rows, rejections_frame, short)
-from .validate import ValueProblem, parse_table, resolve_inside
+from .destination import check_destination, check_replaceable, commit, staging_folder
+from .identifiers import file_identity, image_name, regular_file_problem, resolve_inside
+from .images import ImageProblem, inspect_image, jpeg_bytes, read_image_file
+from .layout import (
+    IMAGES_DIR,
+    METADATA_FILE,
+    REJECTIONS_FILE,
+    REQUIRED_COLUMNS,
+    DatasetError,
+    DatasetSystemError,
+    Rejection,
+    ValueProblem,
+    format_csv,
+    read_csv_rows,
+    rejections_csv,
+    rejections_frame,
+    short,
+    system_error,
+)
+from .validate import parse_table
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp")
 REPORT_FILE = "import_report.json"
@@ -40,18 +57,22 @@ class ImportResult:
     imported: int
     rejections: pd.DataFrame  # file, row, line, column, value, reason
     notes: pd.DataFrame       # file, row, note: conversions applied to the copy
+    cleaned: list[str] = field(default_factory=list)  # leftovers of killed runs removed first
 
     def summary(self) -> str:
-        """One line for the command line."""
-        return (f"imported {self.imported:,} rows into {self.dest}; {len(self.rejections):,} rejected "
-                f"(see {self.dest / REJECTIONS_FILE}); {len(self.notes):,} images converted")
+        """One line for the command line (and one per leftover of a killed run that was removed)."""
+        lines = [f"note: {item}" for item in self.cleaned]
+        lines.append(f"imported {self.imported:,} rows into {self.dest}; {len(self.rejections):,} rejected "
+                     f"(see {self.dest / REJECTIONS_FILE}); {len(self.notes):,} image notes "
+                     f"(conversions, see {self.dest / REPORT_FILE})")
+        return "\n".join(lines)
 
 
 def find_csv(source: Path) -> Path:
     """The metadata CSV of a source folder: ``metadata.csv``, else the only ``*.csv`` in it."""
-    if (source / METADATA_FILE).is_file():
-        return source / METADATA_FILE
-    candidates = sorted(p for p in source.glob("*.csv") if p.is_file())
+    if os.path.lexists(source / METADATA_FILE):
+        return source / METADATA_FILE  # the reader names what is wrong with it (a FIFO, a folder...)
+    candidates = sorted(p for p in source.glob("*.csv") if not p.is_dir())
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
@@ -64,7 +85,7 @@ def find_image_for(source: Path, video_id: str) -> str:
     for folder in (source / IMAGES_DIR, source):
         for suffix in IMAGE_SUFFIXES:
             for candidate in (folder / f"{video_id}{suffix}", folder / f"{video_id}{suffix.upper()}"):
-                if candidate.is_file():
+                if os.path.lexists(candidate):  # resolve_inside then says what is wrong with it, if anything
                     return candidate.relative_to(source).as_posix()
     raise ValueProblem(f"no image named {video_id}.jpg/.png/.webp/... in {source / IMAGES_DIR} or {source}")
 
@@ -72,8 +93,8 @@ def find_image_for(source: Path, video_id: str) -> str:
 def default_dest(source: Path, name: str | None) -> Path:
     """``data_root()/<name>``, the name defaulting to the source folder's."""
     name = name or source.name
-    if not name or name in (".", "..") or "/" in name or "\\" in name:
-        raise DatasetError(f"dataset name {name!r} is not a plain folder name")
+    if not name or name in (".", "..") or "/" in name or "\\" in name or name.startswith("."):
+        raise DatasetError(f"dataset name {name!r} is not a plain folder name; choose another --name")
     return data_root() / name
 
 
@@ -108,42 +129,55 @@ def import_dataset(source: str | os.PathLike, dest: str | os.PathLike | None = N
     Raises
     ------
     DatasetError
-        Unreadable CSV, missing columns, ``dest`` exists, or no row is valid.
+        Bad input: unreadable CSV, missing columns, a destination that exists (or, with
+        ``overwrite``, is not a dataset), is a file or lies inside the source, or no valid row.
+    DatasetSystemError
+        The destination cannot be written (disk full, permission denied, read-only).
     """
     source = Path(source).expanduser().resolve()
     if not source.is_dir():
-        raise DatasetError(f"{source}: no such folder")
+        problem = regular_file_problem(source)
+        raise DatasetError(f"{source}: no such folder; give the folder that holds the images and the CSV"
+                           if problem == "no such file" else
+                           f"{source}: is a file, not a folder; give the folder that holds the images (and the CSV "
+                           f"with --csv)")
     csv_file = Path(csv_path).expanduser().resolve() if csv_path else find_csv(source)
     dest = Path(dest).expanduser().resolve() if dest else default_dest(source, name)
-    if dest == source or source.is_relative_to(dest):
-        raise DatasetError(f"{dest}: the destination may not be the source folder or contain it")
-    if dest.exists() and any(dest.iterdir()) and not overwrite:
-        raise DatasetError(f"{dest} already exists; choose another --name/--dest or pass --overwrite")
+    check_destination(source, dest)
+    if dest.exists() and any(dest.iterdir()):
+        if not overwrite:
+            raise DatasetError(f"{dest} already exists; choose another --name/--dest or pass --overwrite")
+        check_replaceable(dest)
 
     raw = read_csv_rows(csv_file, extra_columns=extra_columns,
                         required=[c for c in REQUIRED_COLUMNS if c != "file_name"])
     has_file_name = "file_name" in raw.header
     text_rows = raw.frame()
     frame, rejections = parse_table(raw)
-    staging = dest.parent / f".{dest.name}.partial-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    (staging / IMAGES_DIR).mkdir(parents=True)
+    advice = (f"nothing was changed at {dest}; free some space or choose a --dest you can write to, then run the "
+              f"same command again (the import starts over)")
     try:
-        kept, notes = _copy_images(frame, source, csv_file, staging, has_file_name, rejections, show_progress)
-        if not kept:
-            table = rejections_frame(rejections)
-            first = f"; first: row {table['row'].iat[0]}: {table['reason'].iat[0]}" if len(table) else ""
-            raise DatasetError(f"{csv_file}: no valid rows to import ({len(table):,} rejected{first})")
-        table = rejections_frame(rejections).sort_values(["row", "column"], kind="stable").reset_index(drop=True)
-        notes_frame = pd.DataFrame(notes, columns=["file", "row", "note"])
-        write_text(staging / METADATA_FILE, _metadata_csv(text_rows, kept, raw.header))
-        write_text(staging / REJECTIONS_FILE, table.to_csv(index=False, lineterminator="\n"))
-        write_json(staging / REPORT_FILE, {"source": str(source), "csv": str(csv_file), "imported": len(kept),
-                                           "rejected": len(table), "notes": notes})
-        _commit(staging, dest, overwrite)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return ImportResult(dest=dest, imported=len(kept), rejections=table, notes=notes_frame)
+        with staging_folder(dest) as staging:
+            (staging.path / IMAGES_DIR).mkdir()
+            kept, notes = _copy_images(frame, source, csv_file, staging.path, has_file_name, rejections,
+                                       show_progress)
+            if not kept:
+                table = rejections_frame(rejections)
+                first = f"; first: row {table['row'].iat[0]}: {table['reason'].iat[0]}" if len(table) else ""
+                raise DatasetError(f"{csv_file}: no valid rows to import ({len(table):,} rejected{first}); fix the "
+                                   f"rows and run again")
+            table = rejections_frame(rejections).sort_values(["row", "column"], kind="stable").reset_index(drop=True)
+            notes_frame = pd.DataFrame(notes, columns=["file", "row", "note"])
+            write_text(staging.path / METADATA_FILE, _metadata_csv(text_rows, kept, raw.header))
+            write_text(staging.path / REJECTIONS_FILE, rejections_csv(table))
+            write_json(staging.path / REPORT_FILE, {"source": str(source), "csv": str(csv_file),
+                                                    "imported": len(kept), "rejected": len(table), "notes": notes})
+            commit(staging.path, dest, overwrite)
+    except (DatasetError, DatasetSystemError):
+        raise
+    except OSError as err:
+        raise system_error(err, dest, advice) from None
+    return ImportResult(dest=dest, imported=len(kept), rejections=table, notes=notes_frame, cleaned=staging.cleaned)
 
 
 def _copy_images(frame: pd.DataFrame, source: Path, csv_file: Path, staging: Path, has_file_name: bool,
@@ -151,25 +185,36 @@ def _copy_images(frame: pd.DataFrame, source: Path, csv_file: Path, staging: Pat
     """Check and copy each row's image; returns {csv row: new file_name} and the conversion notes."""
     kept: dict[int, str] = {}
     notes: list[dict] = []
+    first_row_of_file: dict[tuple[int, int], tuple[int, str]] = {}
     for i in progress(range(len(frame)), desc="importing images", disable=not show_progress or len(frame) < 200):
         row, line, vid = int(frame["_row"].iat[i]), int(frame["_line"].iat[i]), frame["video_id"].iat[i]
         column, value = "file_name", ""
         try:
             value = frame["file_name"].iat[i] if has_file_name else find_image_for(source, vid)
             path = resolve_inside(source, value)
+            identity = file_identity(path)
+            if identity in first_row_of_file:  # one file, spelled another way (./a.jpg, a//b.jpg, a link)
+                first_row, first_name = first_row_of_file[identity]
+                raise ValueProblem(f"file_name {short(value)!r} is the same file as row {first_row}'s "
+                                   f"{short(first_name)!r}; two videos cannot share one image file")
             column = "image"
-            data = path.read_bytes()
+            data = read_image_file(path)
             facts, rgb = inspect_image(data, path.name)
         except (ValueProblem, ImageProblem, OSError) as err:
-            reason = str(err) if column == "file_name" else f"image {short(value)!r}: {err}"
-            rejections.append(Rejection(str(csv_file if column == "file_name" else source / value), row, line,
-                                        column, short(value), reason))
+            text = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            reason = text if column == "file_name" else f"image {short(value)!r}: {text}"
+            rejections.append(Rejection(short(str(csv_file if column == "file_name" else source / value), 300),
+                                        row, line, column, short(value), reason))
             continue
-        new_name = f"{IMAGES_DIR}/{vid}.jpg"
+        first_row_of_file[identity] = (row, value)
+        new_name = image_name(vid)
         if facts.needs_reencode:
             data = jpeg_bytes(rgb)
             notes += [{"file": new_name, "row": row, "note": note} for note in facts.notes or
                       [f"{facts.format} {facts.mode} re-encoded as RGB JPEG"]]
+        else:  # copied byte for byte; still say what a reader of the file will see (e.g. EXIF orientation)
+            notes += [{"file": new_name, "row": row, "note": f"{note}; the file is copied unchanged"}
+                      for note in facts.notes]
         write_bytes(staging / new_name, data)
         kept[row] = new_name
     return kept, notes
@@ -184,17 +229,3 @@ def _metadata_csv(text_rows: pd.DataFrame, kept: dict[int, str], header: list[st
         if column in rows.columns:
             rows[column] = rows[column].str.strip()
     return format_csv(columns, rows[columns].itertuples(index=False, name=None))
-
-
-def _commit(staging: Path, dest: Path, overwrite: bool) -> None:
-    """Move the finished dataset into place; an old one is removed only after the swap."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if dest.exists():
-        if not overwrite and any(dest.iterdir()):
-            raise DatasetError(f"{dest} appeared while importing; nothing was changed")
-        old = dest.parent / f".{dest.name}.old-{os.getpid()}"
-        os.rename(dest, old)
-        os.rename(staging, dest)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(staging, dest)

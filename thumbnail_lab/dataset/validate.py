@@ -7,32 +7,67 @@ validator only reads: it never writes into the dataset folder.
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 import re
-import stat
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from ..progress import progress
-from .images import ImageFacts, ImageProblem, inspect_image
-from .layout import (METADATA_FILE, TRUTH_PREFIX, VIDEO_ID_RE, DatasetError, RawTable,
-                     Rejection, read_csv_rows, rejections_frame, short)
+from .identifiers import check_video_id, file_identity, id_key, path_key, resolve_inside, text_key
+from .images import ImageFacts, ImageProblem, inspect_image, read_image_file
+from .layout import (
+    METADATA_FILE,
+    TRUTH_PREFIX,
+    DatasetError,
+    RawTable,
+    Rejection,
+    ValueProblem,
+    read_csv_rows,
+    rejections_frame,
+    short,
+)
 
-_INT_RE = re.compile(r"^[0-9]+$")
-_DATE_RE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})$")
-_ABBREVIATED_RE = re.compile(r"^[0-9.,]+\s*[kKmMbB]$")
+_INT_RE = re.compile(r"[0-9]+\Z")
+_DATE_RE = re.compile(r"([0-9]{4})-?([0-9]{2})-?([0-9]{2})\Z")
+_ABBREVIATED_RE = re.compile(r"[0-9.,]+\s*[kKmMbB]\Z")
+_EXPONENT_RE = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+\Z")
+_SEPARATED_RE = re.compile(r"[0-9]{1,3}([,_ '\u00a0\u202f.][0-9]{3})+\Z")
+_DECIMAL_RE = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)\Z")
 _MAX_DIGITS = 15  # 10^15 views is far beyond any real video and fits int64 safely
+#: How far in the future (UTC) a date may be: time zones put "today" up to a day apart.
+_FUTURE_SLACK = dt.timedelta(days=1)
 
 
-class ValueProblem(ValueError):
-    """A field's value cannot be used; the message says why."""
+def _count_problem(text: str, column: str) -> str:
+    """Why ``text`` (not plain ASCII digits) is not a count, naming the actual cause."""
+    if not text.isascii():
+        return (f"{column} {short(text)!r} uses characters other than the digits 0-9 (another script's digits or "
+                f"symbols); write the number with 0-9 only")
+    if _EXPONENT_RE.match(text):
+        try:
+            spelled = f"{int(float(text)):d}" if math.isfinite(float(text)) else ""
+        except (ValueError, OverflowError):
+            spelled = ""
+        hint = f" ({text} is {spelled})" if spelled and float(text) == int(float(text)) and len(spelled) <= 20 else ""
+        return f"{column} {text!r} is written in exponent notation; write every digit{hint}"
+    if _SEPARATED_RE.match(text) and not _DECIMAL_RE.match(text):
+        return f"{column} {text!r} has thousands separators; write the digits only ({re.sub('[^0-9]', '', text)})"
+    if text.lower().lstrip("+") in ("inf", "infinity", "nan"):
+        return f"{column} {text!r} is not a finite number"
+    if _DECIMAL_RE.match(text):
+        number = float(text)
+        if number == int(number):
+            return f"{column} {text!r} has a decimal point; write the whole number without it ({int(number)})"
+        return f"{column} {text!r} is not a whole number"
+    return f"{column} {short(text)!r} is not a number"
 
 
 def parse_count(value: str, column: str) -> int:
@@ -40,17 +75,12 @@ def parse_count(value: str, column: str) -> int:
     text = value.strip()
     if text == "":
         raise ValueProblem(f"{column} is blank")
-    if text.startswith("-"):
+    if text.startswith("-") and _DECIMAL_RE.match(text):
         raise ValueProblem(f"{column} {text!r} is negative")
     if _ABBREVIATED_RE.match(text):
         raise ValueProblem(f"{column} {text!r} is abbreviated; write the full number with digits only")
     if not _INT_RE.match(text):
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueProblem(f"{column} {short(text)!r} is not a number") from None
-        raise ValueProblem(f"{column} {text!r} is not a whole number" if math.isfinite(number)
-                           else f"{column} {text!r} is not a finite number")
+        raise ValueProblem(_count_problem(text, column))
     if len(text.lstrip("0")) > _MAX_DIGITS:
         raise ValueProblem(f"{column} {short(text)!r} is implausibly large (more than {_MAX_DIGITS} digits)")
     return int(text)
@@ -75,14 +105,19 @@ def parse_date(value: str, column: str) -> pd.Timestamp:
     try:
         if match:
             stamp = datetime(int(match[1]), int(match[2]), int(match[3]))
+        elif not text.isascii():
+            raise ValueError(text)
         else:
             stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
             if stamp.tzinfo is not None:
                 stamp = stamp.astimezone(timezone.utc).replace(tzinfo=None)  # compare everything in UTC
     except ValueError:
         raise ValueProblem(f"{column} {short(text)!r} is not a date (use YYYY-MM-DD)") from None
-    if not 1990 <= stamp.year <= 2200:
-        raise ValueProblem(f"{column} {text!r} is outside the years 1990-2200")
+    if not 1990 <= stamp.year:
+        raise ValueProblem(f"{column} {text!r} is before 1990")
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    if stamp > now + _FUTURE_SLACK:
+        raise ValueProblem(f"{column} {text!r} is in the future (today is {now.date().isoformat()} UTC)")
     return pd.Timestamp(stamp)
 
 
@@ -90,20 +125,14 @@ def parse_float(value: str, column: str, what: str = "a number") -> float:
     """Any finite number (truth columns); ``what`` names the expected value in the error."""
     text = value.strip()
     try:
+        if not text.isascii() or "_" in text:  # float() also takes other scripts' digits and 1_000
+            raise ValueError(text)
         number = float(text)
     except ValueError:
-        raise ValueProblem(f"{column} {short(text)!r} is not {what}") from None
+        raise ValueProblem(f"{column} {short(text)!r} is not {what} (write it with the digits 0-9 and a '.')") from None
     if not math.isfinite(number):
         raise ValueProblem(f"{column} {text!r} is not a finite number")
     return number
-
-
-def check_video_id(value: str, column: str = "video_id") -> str:
-    """A video id made of letters, digits, ``-`` and ``_`` (it becomes a file name)."""
-    if not VIDEO_ID_RE.match(value):
-        raise ValueProblem(f"{column} {short(value)!r} may only contain letters, digits, '-' and '_' "
-                           f"(1-64 characters), because it names the image file")
-    return value
 
 
 def check_text(value: str, column: str) -> str:
@@ -111,6 +140,11 @@ def check_text(value: str, column: str) -> str:
     if value.strip() == "":
         raise ValueProblem(f"{column} is blank")
     return value
+
+
+def check_channel_id(value: str, column: str = "channel_id") -> str:
+    """A non-blank channel id without surrounding spaces (the importer writes it trimmed)."""
+    return check_text(value, column).strip()
 
 
 def _keep(value: str, column: str) -> str:
@@ -128,7 +162,7 @@ def _optional(parse: Callable[[str, str], object], missing: object) -> Callable[
 PARSERS: dict[str, Callable[[str, str], object]] = {
     "file_name": check_text,
     "video_id": check_video_id,
-    "channel_id": check_text,
+    "channel_id": check_channel_id,
     "title": _keep,
     "views": parse_count,
     "upload_date": parse_date,
@@ -158,7 +192,9 @@ def parse_table(raw: RawTable) -> tuple[pd.DataFrame, list[Rejection]]:
     good: list[list[object]] = []
     rows: list[tuple[int, int]] = []
     first_row_of_id: dict[str, int] = {}
+    first_id_of_key: dict[str, tuple[str, int]] = {}
     first_row_of_file: dict[str, int] = {}
+    channel_spelling: dict[str, tuple[str, int]] = {}
     for values, row, line in zip(raw.rows, raw.row_numbers, raw.line_numbers):
         parsed, problem = [], None
         for (name, parse), value in zip(parsers, values):
@@ -170,11 +206,23 @@ def parse_table(raw: RawTable) -> tuple[pd.DataFrame, list[Rejection]]:
         if problem is None:
             record = dict(zip(raw.header, parsed))
             vid, file_name = record.get("video_id"), record.get("file_name")
+            file_key = path_key(file_name) if file_name is not None else None
+            same_key = first_id_of_key.get(id_key(vid)) if vid is not None else None
+            channel = record.get("channel_id")
+            spelled = channel_spelling.get(text_key(channel)) if channel is not None else None
             if vid in first_row_of_id:
                 problem = ("video_id", vid, f"duplicate video_id (first seen in row {first_row_of_id[vid]})")
-            elif file_name is not None and file_name in first_row_of_file:
+            elif same_key is not None:
+                problem = ("video_id", vid, f"video_id {vid!r} differs from row {same_key[1]}'s {same_key[0]!r} "
+                                            f"only in letter case, so both would be one image file on macOS and "
+                                            f"Windows; give one of them another id")
+            elif file_key is not None and file_key in first_row_of_file:
                 problem = ("file_name", file_name,
-                           f"file_name already used by row {first_row_of_file[file_name]}")
+                           f"file_name already used by row {first_row_of_file[file_key]}")
+            elif spelled is not None and spelled[0] != channel:
+                problem = ("channel_id", channel, f"channel_id {short(channel)!r} looks the same as row {spelled[1]}'s "
+                                                  f"but is written with other Unicode characters (NFC/NFD); write it "
+                                                  f"the same way in every row")
             elif (pd.notna(record.get("collected_at", pd.NaT))
                   and record["upload_date"].normalize() > record["collected_at"]):
                 problem = ("upload_date", values[raw.header.index("upload_date")],
@@ -184,8 +232,11 @@ def parse_table(raw: RawTable) -> tuple[pd.DataFrame, list[Rejection]]:
             rejections.append(Rejection(str(raw.path), row, line, name, short(value), reason))
             continue
         first_row_of_id[record["video_id"]] = row
+        first_id_of_key[id_key(record["video_id"])] = (record["video_id"], row)
+        if "channel_id" in record:
+            channel_spelling.setdefault(text_key(record["channel_id"]), (record["channel_id"], row))
         if "file_name" in record:
-            first_row_of_file[record["file_name"]] = row
+            first_row_of_file[path_key(record["file_name"])] = row
         good.append(parsed)
         rows.append((row, line))
     frame = pd.DataFrame(good, columns=raw.header)
@@ -211,35 +262,6 @@ def _set_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def resolve_inside(root: Path, file_name: str) -> Path:
-    """The regular file that ``file_name`` names inside ``root``, or ``ValueProblem`` saying why not.
-
-    Refuses absolute paths, ``..``, backslashes, and symlinks that lead outside ``root``.
-    """
-    if "\\" in file_name:
-        raise ValueProblem(f"file_name {short(file_name)!r} uses backslashes; use '/' between folders")
-    pure = PurePosixPath(file_name)
-    if pure.is_absolute() or file_name.startswith("~") or re.match(r"^[A-Za-z]:", file_name):
-        raise ValueProblem(f"file_name {short(file_name)!r} is an absolute path; it must be relative to "
-                           f"the CSV's folder")
-    if ".." in pure.parts:
-        raise ValueProblem(f"file_name {short(file_name)!r} points outside the dataset folder ('..')")
-    root_real = Path(os.path.realpath(root))
-    target = Path(os.path.realpath(root_real / pure))
-    if not target.is_relative_to(root_real):
-        raise ValueProblem(f"file_name {short(file_name)!r} is a symlink that leads outside the dataset "
-                           f"folder (to {short(str(target))})")
-    try:
-        info = os.stat(target)
-    except FileNotFoundError:
-        raise ValueProblem(f"file_name {short(file_name)!r}: no such file") from None
-    except OSError as err:
-        raise ValueProblem(f"file_name {short(file_name)!r}: cannot be read ({err.strerror})") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise ValueProblem(f"file_name {short(file_name)!r} is not a regular file")
-    return target
-
-
 @dataclass
 class ImageCheck:
     """Result of checking one row's image: facts and the path, or the reason it failed."""
@@ -248,21 +270,25 @@ class ImageCheck:
     facts: ImageFacts | None
     problem: str | None
     column: str = "file_name"
+    identity: tuple[int, int] | None = None  # (device, inode): one per file, however it is spelled
 
 
 def check_image_file(root: Path, file_name: str) -> ImageCheck:
-    """Resolve ``file_name`` safely inside ``root`` and inspect the image completely."""
+    """Resolve ``file_name`` safely inside ``root`` and inspect the image completely (bounded read)."""
     try:
         path = resolve_inside(root, file_name)
+        identity = file_identity(path)
     except ValueProblem as err:
         return ImageCheck(None, None, str(err))
+    except OSError as err:
+        return ImageCheck(None, None, f"file_name {short(file_name)!r} cannot be read ({err.strerror})")
     try:
-        facts, _ = inspect_image(path.read_bytes(), path.name)
+        facts, _ = inspect_image(read_image_file(path), path.name)
     except ImageProblem as err:
         return ImageCheck(path, None, f"image {short(file_name)!r}: {err}", column="image")
     except OSError as err:
-        return ImageCheck(path, None, f"image {short(file_name)!r} cannot be read ({err})", column="image")
-    return ImageCheck(path, facts, None)
+        return ImageCheck(path, None, f"image {short(file_name)!r} cannot be read ({err.strerror})", column="image")
+    return ImageCheck(path, facts, None, identity=identity)
 
 
 def check_images(frame: pd.DataFrame, root: Path, csv_path: Path, workers: int | None = None,
@@ -274,8 +300,16 @@ def check_images(frame: pd.DataFrame, root: Path, csv_path: Path, workers: int |
         results = list(progress(pool.map(lambda n: check_image_file(root, n), names), total=len(names),
                                 desc="checking images", disable=not show_progress or len(names) < 200))
     rejections, notes, keep = [], [], []
+    first_row_of_file: dict[tuple[int, int], tuple[int, str]] = {}
     for i, result in enumerate(results):
         row, line = int(frame["_row"].iat[i]), int(frame["_line"].iat[i])
+        if result.problem is None and result.identity in first_row_of_file:
+            first_row, first_name = first_row_of_file[result.identity]
+            result = ImageCheck(result.path, None, f"file_name {short(names[i])!r} is the same file as row "
+                                                   f"{first_row}'s {short(first_name)!r}; two videos cannot share "
+                                                   f"one image file")
+        elif result.problem is None:
+            first_row_of_file[result.identity] = (row, names[i])
         if result.problem:
             rejections.append(Rejection(str(result.path or csv_path), row, line, result.column,
                                         short(names[i]), result.problem))
@@ -339,7 +373,7 @@ def validate_dataset(folder: str | Path, extra_columns: str = "keep", check_imag
     folder = Path(folder)
     csv_path = folder / METADATA_FILE
     if not folder.is_dir():
-        raise DatasetError(f"{folder}: no such dataset folder")
+        raise DatasetError(f"{folder}: no such dataset folder; check the path")
     raw = read_csv_rows(csv_path, extra_columns=extra_columns)
     frame, rejections = parse_table(raw)
     notes = pd.DataFrame(columns=["file", "row", "note"])
@@ -349,9 +383,9 @@ def validate_dataset(folder: str | Path, extra_columns: str = "keep", check_imag
     table = rejections_frame(rejections).sort_values(["row", "column"], kind="stable").reset_index(drop=True)
     if frame.empty:
         first = f"; first problem: row {table['row'].iat[0]}: {table['reason'].iat[0]}" if len(table) else ""
-        raise DatasetError(f"{csv_path}: no valid rows ({len(table):,} rejected{first})")
+        raise DatasetError(f"{csv_path}: no valid rows ({len(table):,} rejected{first}); fix the rows and run again")
     return ValidationResult(metadata=frame, rejections=table, notes=notes, csv_path=csv_path)
 
 
 __all__ = ["ValidationResult", "validate_dataset", "parse_table", "resolve_inside", "check_image_file",
-           "parse_count", "parse_date", "parse_seconds", "ValueProblem"]
+           "check_video_id", "parse_count", "parse_date", "parse_seconds", "ValueProblem"]
