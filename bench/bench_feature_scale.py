@@ -13,9 +13,8 @@ group search on a dense copy of the activations, at the largest size where a den
 """
 from __future__ import annotations
 
-import sys
-
 import resource
+import sys
 import time
 import tracemalloc
 
@@ -55,7 +54,8 @@ def measure(n: int, n_sim: int, n_perm: int, n_boot: int, n_latents: int = N_LAT
     tracemalloc.stop()
     return {"n_thumbnails": n, "n_latents": n_latents, "group_size": p.group_size, "n_features": len(res.table),
             "n_significant_bh": int(res.table["significant"].sum()), "seconds": round(seconds, 3),
-            "group_search_s": round(t_groups, 3), "peak_mb": round(peak, 1), "activations_mb": round(acts_mb, 1), "make_data_s": round(t_make, 3),
+            "group_search_s": round(t_groups, 3), "peak_mb": round(peak, 1), "activations_mb": round(acts_mb, 1),
+            "make_data_s": round(t_make, 3),
             "n_sim": n_sim, "n_perm": n_perm, "n_boot": n_boot}
 
 

@@ -25,12 +25,12 @@ import sys
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from thumbnail_lab.generative import diffusion, latent
 from bench.common import matmul_peak
-from thumbnail_lab.threads import torch_threads
+from thumbnail_lab.generative import diffusion, latent
 from thumbnail_lab.generative.gan import Discriminator, GANConfig, Generator, discriminator_loss, generator_loss
 from thumbnail_lab.generative.gan_training import train_gan
 from thumbnail_lab.generative.images import synthetic_thumbnails
+from thumbnail_lab.threads import torch_threads
 
 HEIGHT, WIDTH = 36, 64
 

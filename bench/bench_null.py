@@ -18,7 +18,6 @@ fast method draws from the same distribution.
 from __future__ import annotations
 
 import sys
-
 import time
 import tracemalloc
 

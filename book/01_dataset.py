@@ -269,7 +269,7 @@ save_fig(figures.cleaning_figure(report), "cleaning", ch.name)
 save_fig(figures.split_figure(meta), "splits", ch.name)
 
 # %%
-for kind, reason in ds.split_reasons.items():
+for _kind, reason in ds.split_reasons.items():
     print(f"- {reason}\n")
 _ = ch.record("splits", {k: meta[f"split_{k}"].value_counts().to_dict() for k in ("random", "channel", "temporal")})
 

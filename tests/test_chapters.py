@@ -12,8 +12,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from thumbnail_lab.publish.execute import chapters
 from thumbnail_lab.paths import REPO_ROOT
+from thumbnail_lab.publish.execute import chapters
 from thumbnail_lab.publish.profiles import load_profiles
 
 pytestmark = pytest.mark.chapter

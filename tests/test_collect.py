@@ -16,9 +16,18 @@ from pathlib import Path
 import pytest
 
 from thumbnail_lab.dataset import validate_dataset
-from thumbnail_lab.dataset.collect import (FAILURES_FILE, JOURNAL_FILE, CollectError, Collector, RetryPolicy,
-                                           check_channel_url, collect, read_id_csv, read_journal,
-                                           retry_after_seconds)
+from thumbnail_lab.dataset.collect import (
+    FAILURES_FILE,
+    JOURNAL_FILE,
+    CollectError,
+    Collector,
+    RetryPolicy,
+    check_channel_url,
+    collect,
+    read_id_csv,
+    read_journal,
+    retry_after_seconds,
+)
 from thumbnail_lab.dataset.layout import DatasetError
 from thumbnail_lab.publish.netguard import blocked
 

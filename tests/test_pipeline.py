@@ -6,19 +6,25 @@ import json
 import socket
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import jupytext
 import numpy as np
 import pytest
-import tomllib
 import yaml
 
-from thumbnail_lab.publish import netguard
-from thumbnail_lab.publish.execute import chapters, recorded_stamp, source_stamp
 from thumbnail_lab.params import ParameterError, Rule, check_params, existing_path, positive_int
 from thumbnail_lab.paths import REPO_ROOT
-from thumbnail_lab.publish.profiles import CHAPTER_PATTERN, PROFILE_NAMES, chapter_parameters, load_profiles, parse_overrides
+from thumbnail_lab.publish import netguard
+from thumbnail_lab.publish.execute import chapters, recorded_stamp, source_stamp
+from thumbnail_lab.publish.profiles import (
+    CHAPTER_PATTERN,
+    PROFILE_NAMES,
+    chapter_parameters,
+    load_profiles,
+    parse_overrides,
+)
 from thumbnail_lab.publish.toc import toc_text
 
 BOOK = REPO_ROOT / "book"

@@ -14,8 +14,8 @@ import pytest
 import torch
 
 from thumbnail_lab.checkpoint import TrainingCheckpoint, data_digest
-from thumbnail_lab.threads import torch_threads
 from thumbnail_lab.features.sae import SAEConfig, train_sae
+from thumbnail_lab.threads import torch_threads
 
 REPO = Path(__file__).resolve().parent.parent
 

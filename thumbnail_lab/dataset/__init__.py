@@ -6,8 +6,7 @@ The chapters need one call::
     ds = ensure_dataset(source="thumbworld", scenario="default", n_videos=4000, seed=0)
 """
 from .clean import CleaningParams, clean
-from .layout import (IMAGES_DIR, METADATA_FILE, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, DatasetError,
-                     read_csv_rows)
+from .layout import IMAGES_DIR, METADATA_FILE, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, DatasetError, read_csv_rows
 from .prepare import PreparedDataset, ensure_dataset, thumbworld_name
 from .validate import ValidationResult, validate_dataset
 

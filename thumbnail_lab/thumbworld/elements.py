@@ -15,8 +15,7 @@ import random
 
 from PIL import Image, ImageDraw
 
-from .palette import (HAIR_COLORS, SKIN_TONES, SMALL_FONT, TEXT_COLORS, Color, font, hsv,
-                      mix, palette_color, shade)
+from .palette import HAIR_COLORS, SKIN_TONES, SMALL_FONT, TEXT_COLORS, Color, font, hsv, mix, palette_color, shade
 
 W, H = 320, 180
 Box = tuple[int, int, int, int]
@@ -334,7 +333,7 @@ def draw_food(img: Image.Image, rng: random.Random, cx: float, cy: float, scale:
         soup = rng.choice(((200, 120, 40), (235, 200, 120), (150, 40, 20), (230, 220, 200)))
         d.ellipse((lx - s, ly - s * 0.35, lx + s, ly + s * 0.25), fill=soup)
         d.chord((lx - s, ly - s * 0.9, lx + s, ly + s * 0.85), 0, 180, fill=bowl)
-        for k in range(rng.randint(3, 7)):  # noodles / toppings
+        for _ in range(rng.randint(3, 7)):  # noodles / toppings
             x = lx + rng.uniform(-s * 0.7, s * 0.7)
             d.arc((x - 8, ly - s * 0.25, x + 8, ly + 2), 180, 360, fill=(250, 235, 170), width=2)
         for k in range(3):  # steam
@@ -472,7 +471,7 @@ def draw_money(img: Image.Image, rng: random.Random, cx: float, cy: float, scale
             d.ellipse((x - hh * 0.6, y - hh * 0.6, x + hh * 0.6, y + hh * 0.6), fill=(170, 210, 150))
         d.text((lx, ly + s * 0.2), "$", fill=(40, 90, 40), anchor="mm", font=font("DejaVuSans-Bold.ttf", max(8, int(s * 0.4))))
     elif kind == "bars":
-        for k, (dx, dy) in enumerate(((-0.5, 0.4), (0.5, 0.4), (0.0, -0.05))):
+        for dx, dy in ((-0.5, 0.4), (0.5, 0.4), (0.0, -0.05)):
             x, y = lx + dx * s, ly + dy * s
             d.polygon([(x - s * 0.5, y + s * 0.2), (x + s * 0.5, y + s * 0.2), (x + s * 0.35, y - s * 0.2),
                        (x - s * 0.35, y - s * 0.2)], fill=gold, outline=gold_dark)
