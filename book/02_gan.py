@@ -47,42 +47,36 @@ walk_frames = 6            # frames per leg of the latent walk
 threads = 2                # torch CPU threads (use 1 on a machine busy with other work)
 
 # %%
-from thumbnail_lab.params import Rule, check_params, positive_int
+from thumbnail_lab.chapter import setup
+from thumbnail_lab.params import Rule, dataset_source, multiple_of
+from thumbnail_lab.thumbworld import SCENARIOS
 
-check_params(globals(), {
-    "source": Rule(kind=str), "scenario": Rule(choices=["default", "null", "single_channel"]),
-    "n_videos": positive_int(), "seed": Rule(kind=int, min=0),
-    "width": Rule(kind=int, min=16, check=lambda v: None if v % 4 == 0 else "must be a multiple of 4"),
-    "height": Rule(kind=int, min=8, check=lambda v: None if v % 4 == 0 else "must be a multiple of 4"),
-    "gan_steps": positive_int(), "ablation_steps": positive_int(), "batch_size": positive_int(),
-    "g_channels": Rule(kind=int, min=8), "n_eval_samples": Rule(kind=int, min=20),
-    "feature_epochs": positive_int(), "walk_frames": positive_int(), "threads": positive_int()})
+ch = setup("02_gan", globals(), rules={
+    "source": Rule(check=dataset_source), "scenario": Rule(choices=SCENARIOS), "n_videos": Rule(min=1),
+    "seed": Rule(min=0), "width": Rule(min=16, check=multiple_of(4).check),
+    "height": Rule(min=8, check=multiple_of(4).check), "gan_steps": Rule(min=1), "ablation_steps": Rule(min=1),
+    "batch_size": Rule(min=1), "g_channels": Rule(min=8), "n_eval_samples": Rule(min=20),
+    "feature_epochs": Rule(min=1), "walk_frames": Rule(min=1), "threads": Rule(min=1)})
 
-# %%
+# %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
-import torch
-from IPython.display import Markdown, display
 
-from thumbnail_lab.atomic import write_json
 from thumbnail_lab.dataset import ensure_dataset
-from thumbnail_lab.generative import evaluation, figures, narrative
+from thumbnail_lab.generative import evaluation, figures
 from thumbnail_lab.generative.feature_extractor import ensure_feature_extractor
 from thumbnail_lab.generative.gan import Discriminator, GANConfig, Generator, n_parameters
-from thumbnail_lab.generative.gan_training import (fixed_latents, gan_key, sample_from_latents, sample_gan,
-                                                   save_gan_outputs, train_gan)
+from thumbnail_lab.generative.gan_training import (
+    fixed_latents,
+    gan_key,
+    sample_from_latents,
+    sample_gan,
+    save_gan_outputs,
+    train_gan,
+)
 from thumbnail_lab.generative.interpolation import latent_walk, save_gif
 from thumbnail_lab.paths import chapter_dir
-from thumbnail_lab.plotting import image_grid, save_fig, use_book_style
-from thumbnail_lab.report import glue_value
-from thumbnail_lab.seeding import seed_everything
-
-CHAPTER = "02_gan"
-# A second thread speeds training up on an idle machine, but on one shared with other work it
-# can make small convolutions many times slower (see the performance appendix): hence a parameter.
-torch.set_num_threads(threads)
-rng = seed_everything(seed)
-use_book_style()
+from thumbnail_lab.plotting import image_grid, save_fig
 
 # %% [markdown]
 # ## The data
@@ -91,12 +85,12 @@ use_book_style()
 # %%
 ds = ensure_dataset(source, scenario=scenario, n_videos=n_videos, seed=seed)
 images = np.asarray(ds.images(width=width, height=height))
-glue_value("gan_n_train", len(images))
+ch.record("gan_n_train", len(images))
 print(f"{ds.name}: {len(images)} thumbnails at {width}x{height}")
 
 # %% mystnb={"figure": {"caption": "Sixteen training thumbnails drawn at random, at the resolution the GAN sees.", "name": "fig-gan-training-examples"}}
-show = rng.choice(len(images), 16, replace=False)
-save_fig(image_grid(images[show], ncols=8), "training_examples", CHAPTER)
+show = ch.rng.choice(len(images), 16, replace=False)
+save_fig(image_grid(images[show], ncols=8), "training_examples", ch.name)
 
 # %% [markdown]
 # ## The model and its stabilisers
@@ -108,8 +102,8 @@ save_fig(image_grid(images[show], ncols=8), "training_examples", CHAPTER)
 # %%
 config = GANConfig(height=height, width=width, g_channels=g_channels, batch_size=batch_size)
 print(config)
-glue_value("gan_g_params", n_parameters(Generator(config)))
-_ = glue_value("gan_d_params", n_parameters(Discriminator(config)))
+ch.record("gan_g_params", n_parameters(Generator(config)))
+_ = ch.record("gan_d_params", n_parameters(Discriminator(config)))
 
 # %% [markdown]
 # The generator has {glue:text}`gan_g_params:,` parameters and the discriminator
@@ -120,19 +114,19 @@ _ = glue_value("gan_d_params", n_parameters(Discriminator(config)))
 # samples of eight fixed latent vectors at five points of training.
 
 # %%
-glue_value("gan_steps", gan_steps)
-glue_value("gan_batch", batch_size)
+ch.record("gan_steps", gan_steps)
+ch.record("gan_batch", batch_size)
 snapshot_at = tuple(sorted({0, *np.linspace(0, gan_steps, 5).astype(int)[1:]}))
 run = train_gan(images, config, gan_steps, seed=seed, snapshot_steps=snapshot_at, n_snapshot=8)
-glue_value("gan_train_seconds", run.seconds)
-_ = glue_value("gan_images_per_s", run.images_per_second)
+ch.record("gan_train_seconds", run.seconds)
+_ = ch.record("gan_images_per_s", run.images_per_second)
 
 # %% mystnb={"figure": {"caption": "Generator and discriminator losses of the stabilised GAN (rolling mean over 10 log points). The discriminator's loss includes the label-smoothing floor.", "name": "fig-gan-losses"}}
-save_fig(figures.loss_curves({"stabilised GAN": run.history}, ["d_loss", "g_loss"], smooth=10), "losses", CHAPTER)
+save_fig(figures.loss_curves({"stabilised GAN": run.history}, ["d_loss", "g_loss"], smooth=10), "losses", ch.name)
 
 # %% mystnb={"figure": {"caption": "Samples from the same eight latent vectors after increasing numbers of training steps (one row per step).", "name": "fig-gan-snapshots"}}
 rows = {f"step {s}": imgs for s, imgs in run.snapshots.items()}
-save_fig(figures.labelled_rows(rows), "snapshots", CHAPTER)
+save_fig(figures.labelled_rows(rows), "snapshots", ch.name)
 
 # %% [markdown]
 # Training took {glue:text}`gan_train_seconds:.0f` s ({glue:text}`gan_images_per_s:.0f`
@@ -156,8 +150,8 @@ labels, label_names = evaluation.element_labels(ds.metadata, ds.elements)
 extractor, extractor_scores = ensure_feature_extractor(images, labels, label_names, ds.name,
                                                        chapter_dir("03_diffusion"), epochs=feature_epochs,
                                                        seed=seed)
-glue_value("gan_extractor_auc", float(extractor_scores["auc"].mean()))
-ref_idx = rng.choice(len(images), min(len(images), max(n_eval_samples, 200)), replace=False)
+ch.record("gan_extractor_auc", float(extractor_scores["auc"].mean()))
+ref_idx = ch.rng.choice(len(images), min(len(images), max(n_eval_samples, 200)), replace=False)
 reference = evaluation.reference_from(extractor, images[ref_idx])
 
 # %% [markdown]
@@ -169,14 +163,14 @@ reference = evaluation.reference_from(extractor, images[ref_idx])
 # no spectral normalisation, hard labels, no instance noise and no gradient clipping.
 
 # %%
-glue_value("gan_ablation_steps", ablation_steps)
+ch.record("gan_ablation_steps", ablation_steps)
 ablated = train_gan(images, config.without_stabilisers(), ablation_steps, seed=seed,
                     snapshot_steps=(ablation_steps,), n_snapshot=8)
 
 # %% mystnb={"figure": {"caption": "Losses with (left) and without (right) the stabilisers (rolling mean over 10 log points).", "name": "fig-gan-ablation-losses"}}
 fig = figures.loss_curves({"stabilised": run.history, "no stabilisers": ablated.history}, ["d_loss", "g_loss"],
                           smooth=10)
-save_fig(fig, "ablation_losses", CHAPTER)
+save_fig(fig, "ablation_losses", ch.name)
 
 # %%
 samples = {"stabilised": sample_gan(run.generator, n_eval_samples, seed + 100),
@@ -190,21 +184,35 @@ table[["n_samples", "diversity_ratio", "coverage", "fd", "kid", "precision", "re
 # %% mystnb={"figure": {"caption": "Random samples (not selected) of the stabilised GAN (top two rows) and of the GAN without stabilisers (bottom two rows).", "name": "fig-gan-ablation-samples"}}
 rows = {"stabilised": samples["stabilised"][:10], "": samples["stabilised"][10:20],
         "no stabilisers": samples["no stabilisers"][:10], " ": samples["no stabilisers"][10:20]}
-save_fig(figures.labelled_rows(rows), "ablation_samples", CHAPTER)
+save_fig(figures.labelled_rows(rows), "ablation_samples", ch.name)
 
 # %%
-for name, key in (("stab", "stabilised"), ("ablation", "no stabilisers")):
-    for metric in ("diversity_ratio", "coverage", "fd", "kid"):
-        glue_value(f"gan_{name}_{metric}", scores[key][metric])
-glue_value("gan_n_eval", n_eval_samples)
-display(Markdown(narrative.ablation_verdict(scores["stabilised"], scores["no stabilisers"])))
+stab, ablation = scores["stabilised"], scores["no stabilisers"]
+for name, s in (("stab", stab), ("ablation", ablation)):
+    for metric in ("diversity_ratio", "coverage", "fd", "kid", "d_loss_final"):
+        ch.record(f"gan_{name}_{metric}", s[metric])
+ch.record("gan_n_eval", n_eval_samples)
+ch.record("gan_collapse_ratio", evaluation.COLLAPSE_RATIO)
+ch.record("gan_diversity_verdict", evaluation.diversity_verdict(stab, ablation))
+ch.record("gan_coverage_word", evaluation.coverage_word(stab, ablation))
+ch.record("gan_fd_word", evaluation.fd_word(stab, ablation))
+_ = ch.record("gan_discriminator_word", "won" if evaluation.discriminator_won(stab, ablation) else "did not win")
 
 # %% [markdown]
 # The table scores {glue:text}`gan_n_eval` random samples of each GAN against the same real
-# thumbnails. Diversity ratio: {glue:text}`gan_stab_diversity_ratio:.2f` with the stabilisers,
-# {glue:text}`gan_ablation_diversity_ratio:.2f` without; element coverage (share of elements
-# shown at least half as often as in the data): {glue:text}`gan_stab_coverage:.2f` against
-# {glue:text}`gan_ablation_coverage:.2f`. {numref}`fig-gan-ablation-losses` and
+# thumbnails. Without the stabilisers the generator {glue:text}`gan_diversity_verdict`: its
+# diversity ratio is {glue:text}`gan_ablation_diversity_ratio:.2f`, against
+# {glue:text}`gan_stab_diversity_ratio:.2f` with them (a ratio below
+# {glue:text}`gan_collapse_ratio:.1f`, where the stabilised GAN's is above it, counts as a
+# collapse). It covers {glue:text}`gan_coverage_word` of ThumbWorld's elements (element
+# coverage, the share of elements shown at least half as often as in the data:
+# {glue:text}`gan_ablation_coverage:.2f` against {glue:text}`gan_stab_coverage:.2f`), and its
+# Fréchet distance to the training set is {glue:text}`gan_fd_word`:
+# {glue:text}`gan_ablation_fd:.2f` against {glue:text}`gan_stab_fd:.2f`.
+# Its discriminator {glue:text}`gan_discriminator_word` the game: its final loss is
+# {glue:text}`gan_ablation_d_loss_final:.2f` against {glue:text}`gan_stab_d_loss_final:.2f` with
+# the stabilisers (a discriminator that ends below half the stabilised one's loss has won, and
+# leaves its generator little gradient to learn from). {numref}`fig-gan-ablation-losses` and
 # {numref}`fig-gan-ablation-samples` show the losses and samples behind these numbers. The
 # Fréchet distance and KID are explained in {ref}`chapter-diffusion`.
 #
@@ -215,8 +223,8 @@ display(Markdown(narrative.ablation_verdict(scores["stabilised"], scores["no sta
 # %% mystnb={"figure": {"caption": "A latent walk through four random points of the stabilised generator (read left to right, top to bottom); the animated version is saved as latent_walk.gif beside the chapter's figures.", "name": "fig-gan-latent-walk"}}
 anchors = fixed_latents(4, config.z_dim, seed + 7)
 frames = sample_from_latents(run.generator, latent_walk(anchors, walk_frames))
-gif_path = save_gif(frames, chapter_dir(CHAPTER) / "figures" / "latent_walk.gif")
-save_fig(image_grid(frames, ncols=min(len(frames), 2 * walk_frames)), "latent_walk", CHAPTER)
+gif_path = save_gif(frames, ch.dir / "figures" / "latent_walk.gif")
+save_fig(image_grid(frames, ncols=min(len(frames), 2 * walk_frames)), "latent_walk", ch.name)
 
 # %% [markdown]
 # ## Saving what later chapters read
@@ -225,14 +233,13 @@ save_fig(image_grid(frames, ncols=min(len(frames), 2 * walk_frames)), "latent_wa
 
 # %%
 key = gan_key(ds.name, config, gan_steps, seed)
-saved = save_gan_outputs(run, chapter_dir(CHAPTER), key, n_eval_samples)
-results = {"dataset": ds.name, "n_train": len(images), "resolution": [width, height],
-           "gan_steps": gan_steps, "ablation_steps": ablation_steps,
-           "scores": {k: evaluation.public(v) for k, v in scores.items()},
-           "final_losses": {k: {c: float(r.history[c].tail(10).mean()) for c in ("d_loss", "g_loss")}
-                            for k, r in (("stabilised", run), ("no stabilisers", ablated))}}
-write_json(chapter_dir(CHAPTER) / "results.json", results)
-print(f"saved {saved.shape[0]} samples and gan.pt under {chapter_dir(CHAPTER)}")
+saved = save_gan_outputs(run, ch.dir, key, n_eval_samples)
+ch.record("dataset", ds.name); ch.record("n_train", len(images)); ch.record("resolution", [width, height])
+ch.record("ablation_steps", ablation_steps)  # gan_steps is recorded above
+ch.record("scores", {k: evaluation.public(v) for k, v in scores.items()})
+ch.record("final_losses", {k: {c: float(r.history[c].tail(10).mean()) for c in ("d_loss", "g_loss")}
+                           for k, r in (("stabilised", run), ("no stabilisers", ablated))})
+print(f"saved {saved.shape[0]} samples and gan.pt under {ch.dir}")
 
 # %% [markdown]
 # ## What we found
@@ -243,8 +250,8 @@ print(f"saved {saved.shape[0]} samples and gan.pt under {chapter_dir(CHAPTER)}")
 # - With the stabilisers its samples reach a diversity ratio of
 #   {glue:text}`gan_stab_diversity_ratio:.2f` and cover {glue:text}`gan_stab_coverage:.2f` of
 #   the elements; without them {glue:text}`gan_ablation_diversity_ratio:.2f` and
-#   {glue:text}`gan_ablation_coverage:.2f` (the generated verdict above says what that means
-#   for this run).
+#   {glue:text}`gan_ablation_coverage:.2f`: without the stabilisers the generator
+#   {glue:text}`gan_diversity_verdict`.
 # - The latent walk ({numref}`fig-gan-latent-walk`) changes gradually from frame to frame:
 #   the generator's map is smooth, whatever the quality of its images.
 #

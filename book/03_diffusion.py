@@ -62,53 +62,40 @@ feature_epochs = 4         # epochs of the shared feature extractor
 threads = 2                # torch CPU threads (use 1 on a machine busy with other work)
 
 # %%
-from thumbnail_lab.params import Rule, check_params, positive_int
+from thumbnail_lab.chapter import setup
+from thumbnail_lab.params import Rule, dataset_source
+from thumbnail_lab.thumbworld import SCENARIOS
 
-check_params(globals(), {
-    "source": Rule(kind=str), "scenario": Rule(choices=["default", "null", "single_channel"]),
-    "n_videos": positive_int(), "seed": Rule(kind=int, min=0), "width": Rule(kind=int, min=16),
-    "height": Rule(kind=int, min=8), "diffusion_steps": positive_int(), "batch_size": positive_int(),
-    "channels": Rule(kind=list, check=lambda v: None if v and all(isinstance(c, int) and c % 8 == 0 for c in v)
+ch = setup("03_diffusion", globals(), rules={
+    "source": Rule(check=dataset_source), "scenario": Rule(choices=SCENARIOS), "n_videos": Rule(min=1),
+    "seed": Rule(min=0), "width": Rule(min=16), "height": Rule(min=8), "latent_channels": Rule(min=0),
+    "ae_channels": Rule(min=4), "ae_steps": Rule(min=1), "diffusion_steps": Rule(min=1), "batch_size": Rule(min=1),
+    "channels": Rule(check=lambda v: None if v and all(isinstance(c, int) and c % 8 == 0 for c in v)
                      else "must be a list of multiples of 8"),
-    "latent_channels": Rule(kind=int, min=0), "ae_channels": Rule(kind=int, min=4), "ae_steps": positive_int(),
     "patch": Rule(choices=[1, 2, 4]), "prediction_type": Rule(choices=["v_prediction", "epsilon", "sample"]),
-    "snr_gamma": Rule(kind=float, min=0.0),
-    "num_train_timesteps": Rule(kind=int, min=10),
-    "lr": Rule(kind=float, min=1e-6, max=1.0),
-    "ddim_steps": Rule(kind=list, check=lambda v: None if v and all(isinstance(s, int) and s > 0 for s in v)
+    "snr_gamma": Rule(min=0.0), "num_train_timesteps": Rule(min=10), "lr": Rule(min=1e-6, max=1.0),
+    "ddim_steps": Rule(check=lambda v: None if v and all(isinstance(s, int) and s > 0 for s in v)
                        else "must be a list of positive integers"),
-    "main_ddim_steps": positive_int(), "n_samples": Rule(kind=int, min=20), "n_tradeoff": Rule(kind=int, min=8),
-    "gan_steps": positive_int(), "gan_channels": Rule(kind=int, min=8), "feature_epochs": positive_int(),
-    "threads": positive_int()})
+    "main_ddim_steps": Rule(min=1), "n_samples": Rule(min=20), "n_tradeoff": Rule(min=8), "gan_steps": Rule(min=1),
+    "gan_channels": Rule(min=8), "feature_epochs": Rule(min=1), "threads": Rule(min=1)})
 
-# %%
+# %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
-import torch
-from IPython.display import Markdown, display
 
-from thumbnail_lab.atomic import write_json
 from thumbnail_lab.dataset import ensure_dataset
-from thumbnail_lab.generative import diffusion, evaluation, figures, latent, memorisation, narrative
+from thumbnail_lab.generative import diffusion, evaluation, figures, latent, memorisation
 from thumbnail_lab.generative.feature_extractor import ensure_feature_extractor
 from thumbnail_lab.generative.gan import GANConfig, n_parameters
 from thumbnail_lab.generative.gan_training import gan_samples, gan_training_seconds, save_samples
 from thumbnail_lab.generative.metrics import element_frequencies
 from thumbnail_lab.paths import chapter_dir
-from thumbnail_lab.plotting import save_fig, use_book_style
-from thumbnail_lab.report import glue_value
-from thumbnail_lab.seeding import seed_everything
-
-CHAPTER = "03_diffusion"
-# see chapter 02 and the performance appendix for what a second thread buys
-torch.set_num_threads(threads)
-rng = seed_everything(seed)
-use_book_style()
+from thumbnail_lab.plotting import save_fig
 
 # %%
 ds = ensure_dataset(source, scenario=scenario, n_videos=n_videos, seed=seed)
 images = np.asarray(ds.images(width=width, height=height))
-glue_value("diff_n_train", len(images))
+ch.record("diff_n_train", len(images))
 print(f"{ds.name}: {len(images)} thumbnails at {width}x{height}")
 
 # %% [markdown]
@@ -131,22 +118,27 @@ if latent_channels:
 else:  # pixel space: the UNet sees the thumbnails themselves
     ae_run, autoencoder, train_data = None, None, images
 space = ae_config.latent_shape if latent_channels else (3, height, width)
-shown = rng.choice(len(images), 10, replace=False)
+shown = ch.rng.choice(len(images), 10, replace=False)
 recon = latent.decode_to_images(autoencoder, train_data[shown]) if autoencoder else images[shown]
 ae_error = float(np.abs(recon.astype(float) - images[shown]).mean())
 
 # %%
-if ae_run is not None:
-    summary = (f"The autoencoder trained for {ae_run.seconds:.0f} s ({ae_run.images_seen:,} thumbnails seen) and "
-               f"compresses each thumbnail {height * width * 3 / np.prod(space):.0f}-fold, into a "
-               f"{'x'.join(map(str, space))} map. On the thumbnails below, its reconstructions are off by "
-               f"{ae_error:.1f} grey levels (of 255) on average.")
-else:
-    summary = "With `latent_channels = 0` the UNet denoises the pixels themselves; no autoencoder is involved."
-display(Markdown(summary))
+ch.record("diff_ae_seconds", ae_run.seconds if ae_run else 0.0)
+ch.record("diff_ae_images_seen", ae_run.images_seen if ae_run else 0)
+ch.record("diff_ae_compression", float(height * width * 3 / np.prod(space)))
+ch.record("diff_space_shape", "x".join(map(str, space)))
+_ = ch.record("diff_ae_error", ae_error)
+
+# %% [markdown]
+# The autoencoder trained for {glue:text}`diff_ae_seconds:.0f` s
+# ({glue:text}`diff_ae_images_seen:,` thumbnails seen) and compresses each thumbnail
+# {glue:text}`diff_ae_compression:.0f`-fold, into a {glue:text}`diff_space_shape` map. On the
+# thumbnails below, its reconstructions are off by {glue:text}`diff_ae_error:.1f` grey levels
+# (of 255) on average. (With `latent_channels = 0` no autoencoder is involved: the UNet
+# denoises the pixels themselves, and these numbers read 0 s, 1-fold and 0 grey levels.)
 
 # %% mystnb={"figure": {"caption": "Ten random training thumbnails (top) and what the diffusion model's space keeps of them (bottom): the autoencoder's reconstructions, or the thumbnails themselves when the model works on pixels.", "name": "fig-diff-autoencoder"}}
-save_fig(figures.labelled_rows({"thumbnail": images[shown], "decoded latent": recon}), "autoencoder", CHAPTER)
+save_fig(figures.labelled_rows({"thumbnail": images[shown], "decoded latent": recon}), "autoencoder", ch.name)
 
 # %% [markdown]
 # {numref}`fig-diff-autoencoder` shows what survives the compression: layouts, faces,
@@ -164,13 +156,13 @@ config = diffusion.DiffusionConfig(height=space[1], width=space[2], channels=spa
                                    block_out_channels=tuple(channels), num_train_timesteps=num_train_timesteps,
                                    prediction_type=prediction_type, snr_gamma=snr_gamma or None, lr=lr,
                                    batch_size=batch_size)
-glue_value("diff_T", num_train_timesteps)
+ch.record("diff_T", num_train_timesteps)
 shown_t = sorted({0, *np.linspace(0, num_train_timesteps - 1, 6).astype(int)[1:]})
 noised = diffusion.forward_noising(images[shown[:4]], config, shown_t, seed=seed, autoencoder=autoencoder)
 
 # %% mystnb={"figure": {"caption": "The forward (noising) process on four training thumbnails (columns): one row per timestep t, from the clean image (top) to pure noise (bottom), each decoded from its noised latent.", "name": "fig-diff-forward"}}
 rows = {f"t = {t}": noised[i] for i, t in enumerate(shown_t)}
-save_fig(figures.labelled_rows({k: v for k, v in rows.items()}, ncols=4), "forward_noising", CHAPTER)
+save_fig(figures.labelled_rows({k: v for k, v in rows.items()}, ncols=4), "forward_noising", ch.name)
 
 # %% [markdown]
 # {numref}`fig-diff-forward` shows one row per timestep.
@@ -184,18 +176,18 @@ save_fig(figures.labelled_rows({k: v for k, v in rows.items()}, ncols=4), "forwa
 # threefold. One loss, one network, no adversary: the loss curve is the whole story.
 
 # %%
-glue_value("diff_params", n_parameters(diffusion.PatchedUNet(config)))
-glue_value("diff_steps", diffusion_steps)
-glue_value("diff_batch", batch_size)
+ch.record("diff_params", n_parameters(diffusion.PatchedUNet(config)))
+ch.record("diff_steps", diffusion_steps)
+ch.record("diff_batch", batch_size)
 checkpoints = tuple(sorted({max(1, diffusion_steps // 2 ** k) for k in range(5)}))   # kept to score below
 run = diffusion.train_diffusion(train_data, config, diffusion_steps, seed=seed, snapshot_steps=checkpoints)
-glue_value("diff_train_seconds", run.seconds)
-glue_value("diff_total_seconds", run.seconds + (ae_run.seconds if ae_run else 0.0))
-_ = glue_value("diff_images_per_s", run.images_per_second)
+ch.record("diff_train_seconds", run.seconds)
+ch.record("diff_total_seconds", run.seconds + (ae_run.seconds if ae_run else 0.0))
+_ = ch.record("diff_images_per_s", run.images_per_second)
 
 # %% mystnb={"figure": {"caption": "Training loss of the denoiser (mean over windows of 10 steps), log scale.", "name": "fig-diff-loss"}}
 save_fig(figures.loss_curves({"DDPM (UNet2DModel)": run.history}, ["loss"], ylabel="MSE on the target",
-                             logy=True), "loss", CHAPTER)
+                             logy=True), "loss", ch.name)
 
 # %% [markdown]
 # The UNet has {glue:text}`diff_params:,` parameters; {glue:text}`diff_steps:,` steps of
@@ -209,7 +201,7 @@ save_fig(figures.loss_curves({"DDPM (UNet2DModel)": run.history}, ["loss"], ylab
 # %% mystnb={"figure": {"caption": "Reverse (denoising) trajectories of four samples with DDIM: one row per kept timestep, from pure noise (top) to the final sample (bottom).", "name": "fig-diff-reverse"}}
 _, trajectory = diffusion.sample(run.ema_model, config, 4, seed=seed + 3, sampler="ddim", num_steps=main_ddim_steps,
                                  keep_every=max(1, main_ddim_steps // 6), autoencoder=autoencoder)
-save_fig(figures.labelled_rows({f"t = {t}": x for t, x in trajectory}, ncols=4), "reverse", CHAPTER)
+save_fig(figures.labelled_rows({f"t = {t}": x for t, x in trajectory}, ncols=4), "reverse", ch.name)
 
 # %% [markdown]
 # ## Few steps or all of them? The sampler trade-off
@@ -221,14 +213,14 @@ save_fig(figures.labelled_rows({f"t = {t}": x for t, x in trajectory}, ncols=4),
 
 # %%
 labels, label_names = evaluation.element_labels(ds.metadata, ds.elements)
-extractor, extractor_scores = ensure_feature_extractor(images, labels, label_names, ds.name, chapter_dir(CHAPTER),
+extractor, extractor_scores = ensure_feature_extractor(images, labels, label_names, ds.name, ch.dir,
                                                        epochs=feature_epochs, seed=seed)
-ref_idx = rng.permutation(len(images))
+ref_idx = ch.rng.permutation(len(images))
 reference = evaluation.reference_from(extractor, images[ref_idx[:max(n_samples, 200)]])
 held_out_real = images[ref_idx[max(n_samples, 200):][:n_samples]]   # real images not in the reference
 
 # %%
-glue_value("diff_n_tradeoff", n_tradeoff)
+ch.record("diff_n_tradeoff", n_tradeoff)
 tradeoff = []
 for sampler, steps in [("ddim", s) for s in ddim_steps] + [("ddpm", num_train_timesteps)]:
     imgs, seconds = diffusion.time_sampler(run.ema_model, config, n_tradeoff, seed + 5, sampler, steps, autoencoder)
@@ -239,16 +231,16 @@ tradeoff = pd.DataFrame(tradeoff)
 tradeoff.round(3)
 
 # %% mystnb={"figure": {"caption": "Sampling time against quality for DDIM with few steps and the full DDPM sampler (same noise, same number of images; lower KID is better).", "name": "fig-diff-tradeoff"}}
-save_fig(figures.sampler_tradeoff(tradeoff, n_tradeoff), "tradeoff", CHAPTER)
+save_fig(figures.sampler_tradeoff(tradeoff, n_tradeoff), "tradeoff", ch.name)
 
 # %%
 ddpm_row = tradeoff[tradeoff["sampler"] == "DDPM"].iloc[0]
 main_row = tradeoff[(tradeoff["sampler"] == "DDIM") & (tradeoff["steps"] == main_ddim_steps)]
 main_row = main_row.iloc[0] if len(main_row) else tradeoff.iloc[0]
-glue_value("diff_ddpm_vs_ddim_time", ddpm_row["seconds"] / main_row["seconds"])
-glue_value("diff_main_steps", int(main_row["steps"]))
-glue_value("diff_sampler_ddpm_kid", ddpm_row["kid"])
-_ = glue_value("diff_sampler_ddim_kid", main_row["kid"])
+ch.record("diff_ddpm_vs_ddim_time", ddpm_row["seconds"] / main_row["seconds"])
+ch.record("diff_main_steps", int(main_row["steps"]))
+ch.record("diff_sampler_ddpm_kid", ddpm_row["kid"])
+_ = ch.record("diff_sampler_ddim_kid", main_row["kid"])
 
 # %% [markdown]
 # The full sampler took {glue:text}`diff_ddpm_vs_ddim_time:.1f` times as long as DDIM with
@@ -270,14 +262,14 @@ for step, snapshot in run.snapshots.items():
     s = evaluation.public(evaluation.score_samples(extractor, imgs, reference, seed=seed))
     along.append({"step": step, "images_seen": step * batch_size, "fd": s["fd"], "kid": s["kid"]})
 along = pd.DataFrame(along)
-glue_value("diff_n_checkpoints", len(along))
+ch.record("diff_n_checkpoints", len(along))
 for name, i in (("first", 0), ("last", -1)):
-    glue_value(f"diff_{name}_ckpt_images", int(along["images_seen"].iloc[i]))
-    glue_value(f"diff_{name}_ckpt_fd", float(along["fd"].iloc[i]))
+    ch.record(f"diff_{name}_ckpt_images", int(along["images_seen"].iloc[i]))
+    ch.record(f"diff_{name}_ckpt_fd", float(along["fd"].iloc[i]))
 along.round(3)
 
 # %% mystnb={"figure": {"caption": "Quality along training: Fréchet distance (left) and KID (right) of samples drawn from the EMA weights at each kept point (same noise, same sampler, same real thumbnails; log scale of training images seen).", "name": "fig-diff-along-training"}}
-save_fig(figures.quality_along_training(along, n_tradeoff), "along_training", CHAPTER)
+save_fig(figures.quality_along_training(along, n_tradeoff), "along_training", ch.name)
 
 # %% [markdown]
 # From {glue:text}`diff_first_ckpt_images:,` to {glue:text}`diff_last_ckpt_images:,` training
@@ -291,20 +283,20 @@ save_fig(figures.quality_along_training(along, n_tradeoff), "along_training", CH
 
 # %%
 gan_config = GANConfig(height=height, width=width, g_channels=gan_channels)
-sets = {"training": images[rng.choice(len(images), n_samples, replace=False)],
+sets = {"training": images[ch.rng.choice(len(images), n_samples, replace=False)],
         "GAN": gan_samples(images, ds.name, gan_config, gan_steps, seed, n_samples, chapter_dir("02_gan")),
         "diffusion": diffusion.sample(run.ema_model, config, n_samples, seed + 100, "ddim", main_ddim_steps,
                                       autoencoder=autoencoder)}
 
 # %%
-glue_value("diff_gan_seconds", gan_training_seconds(chapter_dir("02_gan")))
-_ = glue_value("diff_main_seconds", float(main_row["seconds"]))
+ch.record("diff_gan_seconds", gan_training_seconds(chapter_dir("02_gan")))
+_ = ch.record("diff_main_seconds", float(main_row["seconds"]))
 
 # %% mystnb={"figure": {"caption": "Random training thumbnails (top two rows), random GAN samples (middle) and random diffusion samples (bottom), none selected.", "name": "fig-diff-side-by-side"}}
 rows = {}
 for name, imgs in sets.items():
     rows[name], rows[" " * len(rows)] = imgs[:10], imgs[10:20]
-save_fig(figures.labelled_rows(rows), "side_by_side", CHAPTER)
+save_fig(figures.labelled_rows(rows), "side_by_side", ch.name)
 
 # %% [markdown]
 # ## GAN against diffusion, on the same footing
@@ -339,9 +331,9 @@ comparison.round(3)
 
 # %%
 for name, key in (("gan", "GAN"), ("ddpm", "diffusion"), ("real", "real (held out)")):
-    for metric in ("fd", "kid", "precision", "recall", "coverage"):
-        glue_value(f"diff_{name}_{metric}", scores[key][metric])
-_ = glue_value("diff_n_samples", n_samples)
+    for metric in ("fd", "kid", "precision", "recall", "coverage", "element_error"):
+        ch.record(f"diff_{name}_{metric}", scores[key][metric])
+_ = ch.record("diff_n_samples", n_samples)
 
 # %% [markdown]
 # The budgets, on this CPU: the GAN trained for {glue:text}`diff_gan_seconds:.0f` s, the
@@ -365,7 +357,7 @@ _ = glue_value("diff_n_samples", n_samples)
 probs = {"training": evaluation.reference_from(extractor, sets["training"]).probabilities,
          "GAN": scores["GAN"]["_probabilities"], "diffusion": scores["diffusion"]["_probabilities"]}
 freq = element_frequencies(probs, label_names)
-save_fig(figures.frequency_bars(freq), "elements", CHAPTER)
+save_fig(figures.frequency_bars(freq), "elements", ch.name)
 
 # %%
 freq.round(3).T
@@ -382,8 +374,8 @@ train_px = memorisation.flatten_pixels(images)
 nn = {k: memorisation.nearest_neighbours(memorisation.flatten_pixels(sets[k]), train_px, k=2)
       for k in ("GAN", "diffusion")}
 copy = {k: memorisation.copy_share(d) for k, (_, d) in nn.items()}
-glue_value("diff_copy_share_ddpm", copy["diffusion"])
-glue_value("diff_copy_share_gan", copy["GAN"])
+ch.record("diff_copy_share_ddpm", copy["diffusion"])
+ch.record("diff_copy_share_gan", copy["GAN"])
 pd.DataFrame({k: {"median ratio": float(np.median(memorisation.nn_ratio(d))), "share ratio < 1/3": copy[k],
                   "median nearest distance": float(np.median(d[:, 0]))} for k, (_, d) in nn.items()}).T.round(3)
 
@@ -395,7 +387,7 @@ rows = {"sample": sets["diffusion"][closest], "nearest training": images[idx[clo
 fig = figures.labelled_rows(rows)
 for ax, i in zip(fig.axes[1:9], closest):
     ax.set_title(f"ratio {ratio[i]:.2f}", fontsize=7, pad=1)
-save_fig(fig, "closest_pairs", CHAPTER)
+save_fig(fig, "closest_pairs", ch.name)
 
 # %% [markdown]
 # {glue:text}`diff_copy_share_ddpm:.1%` of the diffusion samples and
@@ -408,39 +400,85 @@ save_fig(fig, "closest_pairs", CHAPTER)
 # draws logo-like marks at roughly the data's rate without copying any one of them.
 
 # %%
+logo = dict.fromkeys(["auc", "training", "diffusion", "gan", "n_detected", "n_copies"], float("nan"))
 if "logo" in label_names:
-    logo_auc = float(extractor_scores.set_index("label").loc["logo", "auc"])
     logo_rows = np.flatnonzero(probs["diffusion"][:, label_names.index("logo")] > 0.5)
-    print(f"logo classifier held-out AUC {logo_auc:.2f}; logo detected in {freq.loc['logo', 'training']:.0%} of "
-          f"training thumbnails, {freq.loc['logo', 'diffusion']:.0%} of diffusion and {freq.loc['logo', 'GAN']:.0%} "
-          f"of GAN samples; {int((ratio[logo_rows] < 1 / 3).sum())} of the {len(logo_rows)} diffusion samples "
-          f"with a detected logo have a nearest/second-nearest ratio below 1/3")
-    if logo_auc < 0.7:
-        print("At this resolution the classifier barely tells logos apart (AUC < 0.7): a logo is a few pixels "
-              "in a corner. Its logo frequencies are noise; the pixel-space copy check is the evidence here.")
-else:
-    print("this dataset has no logo labels; the copy check above covers whole thumbnails only")
+    logo.update(auc=float(extractor_scores.set_index("label").loc["logo", "auc"]), n_detected=len(logo_rows),
+                n_copies=int((ratio[logo_rows] < 1 / 3).sum()), training=float(freq.loc["logo", "training"]),
+                diffusion=float(freq.loc["logo", "diffusion"]), gan=float(freq.loc["logo", "GAN"]))
+for k, v in logo.items():
+    ch.record(f"diff_logo_{k}", v)
+ch.record("diff_legible_auc", evaluation.LEGIBLE_AUC)
+_ = ch.record("diff_logo_word", "tells" if evaluation.legible(logo["auc"]) else "barely tells")
 
 # %% [markdown]
-# ## Discussion
-# The paragraph below is generated from this run's numbers.
+# The logo classifier's held-out AUC is {glue:text}`diff_logo_auc:.2f`. It detects a logo in
+# {glue:text}`diff_logo_training:.0%` of the training thumbnails,
+# {glue:text}`diff_logo_diffusion:.0%` of the diffusion samples and
+# {glue:text}`diff_logo_gan:.0%` of the GAN samples; {glue:text}`diff_logo_n_copies` of the
+# {glue:text}`diff_logo_n_detected` diffusion samples with a detected logo have a
+# nearest/second-nearest ratio below 1/3. At this resolution the classifier
+# {glue:text}`diff_logo_word` logos apart (we say it barely does below an AUC of
+# {glue:text}`diff_legible_auc:.1f`: a logo is a few pixels in a corner, its logo frequencies
+# are then noise, and the pixel-space copy check is the evidence). On a dataset without logo
+# labels these numbers read nan, and the copy check above covers whole thumbnails only.
 
 # %%
 ceiling = scores.get("real, through the autoencoder")
-display(Markdown(narrative.comparison_verdict(evaluation.public(scores["GAN"]), evaluation.public(scores["diffusion"]),
-                                              copy["GAN"], copy["diffusion"],
-                                              decoder_ceiling=evaluation.public(ceiling) if ceiling else None)))
+gan_scores, diff_scores = evaluation.public(scores["GAN"]), evaluation.public(scores["diffusion"])
+ch.record("diff_fd_closer", evaluation.closer_model(gan_scores, diff_scores))
+ch.record("diff_fd_factor", evaluation.fd_factor(gan_scores, diff_scores))
+ch.record("diff_kid_agreement", "agrees" if evaluation.kid_agrees(gan_scores, diff_scores) else "disagrees")
+ch.record("diff_ceiling_fd", ceiling["fd"] if ceiling else float("nan"))
+ch.record("diff_ceiling_kid", ceiling["kid"] if ceiling else float("nan"))
+ch.record("diff_ceiling_share", evaluation.floor_share(ceiling, diff_scores) if ceiling else float("nan"))
+ch.record("diff_elements_closer", evaluation.closer_model(gan_scores, diff_scores, "element_error"))
+ch.record("diff_copy_word_ddpm", evaluation.copy_word(copy["diffusion"]))
+_ = ch.record("diff_copy_word_gan", evaluation.copy_word(copy["GAN"]))
+
+# %% [markdown]
+# ## Discussion
+# On this run the {glue:text}`diff_fd_closer` is closer to the training thumbnails in the
+# project's feature space: Fréchet distance {glue:text}`diff_ddpm_fd:.2f` for diffusion against
+# {glue:text}`diff_gan_fd:.2f` for the GAN (the farther model is
+# {glue:text}`diff_fd_factor:.1f` times as far), KID {glue:text}`diff_ddpm_kid:.3f` against
+# {glue:text}`diff_gan_kid:.3f`. KID {glue:text}`diff_kid_agreement` with the Fréchet distance;
+# where the two disagree, the ranking is not clear-cut.
+#
+# Real thumbnails passed through the diffusion model's autoencoder already sit at a Fréchet
+# distance of {glue:text}`diff_ceiling_fd:.2f` (KID {glue:text}`diff_ceiling_kid:.3f`),
+# {glue:text}`diff_ceiling_share:.0%` of the diffusion model's: its decoder's blur alone sets
+# that floor, whatever its denoiser learns (with `latent_channels = 0` there is no decoder, and
+# these numbers read nan).
+#
+# Precision (realism) is {glue:text}`diff_ddpm_precision:.2f` for diffusion and
+# {glue:text}`diff_gan_precision:.2f` for the GAN; recall (variety covered)
+# {glue:text}`diff_ddpm_recall:.2f` against {glue:text}`diff_gan_recall:.2f`. The diffusion
+# samples show {glue:text}`diff_ddpm_coverage:.0%` of the elements at least half as often as
+# the training data, the GAN's {glue:text}`diff_gan_coverage:.0%`. Element frequencies differ
+# from the training data's by {glue:text}`diff_ddpm_element_error:.2f` on average for diffusion
+# and {glue:text}`diff_gan_element_error:.2f` for the GAN, so the
+# {glue:text}`diff_elements_closer`'s mix of elements is closer to the data's (the classifier
+# learned on real thumbnails and can fire on elements that are not there in unrealistic images,
+# which inflates coverage).
+#
+# The copy check finds {glue:text}`diff_copy_word_ddpm` sign of copying in the diffusion
+# model's samples ({glue:text}`diff_copy_share_ddpm:.0%` of them have a nearest training
+# thumbnail more than three times closer than the second nearest) and
+# {glue:text}`diff_copy_word_gan` sign of copying in the GAN's
+# ({glue:text}`diff_copy_share_gan:.0%`). Where there is some, look at the closest pairs of
+# {numref}`fig-diff-closest` before calling it copying.
 
 # %%
-diffusion.save_diffusion(run, chapter_dir(CHAPTER) / "ddpm.pt", extra={"dataset": ds.name}, autoencoder=autoencoder)
-save_samples(sets["diffusion"], chapter_dir(CHAPTER) / "samples.npy",
+diffusion.save_diffusion(run, ch.dir / "ddpm.pt", extra={"dataset": ds.name}, autoencoder=autoencoder)
+save_samples(sets["diffusion"], ch.dir / "samples.npy",
              {"dataset": ds.name, "sampler": "ddim", "steps": main_ddim_steps, "n_samples": n_samples, "seed": seed})
-write_json(chapter_dir(CHAPTER) / "results.json", {
-    "dataset": ds.name, "n_train": len(images), "diffusion_steps": diffusion_steps, "config": str(config),
-    "autoencoder": str(autoencoder.config) if autoencoder else None, "autoencoder_error": ae_error,
-    "comparison": comparison.to_dict("index"),
-    "tradeoff": tradeoff.drop(columns=["seconds", "ms_per_image"]).to_dict("records"),  # timings vary per run
-    "element_frequencies": freq.to_dict(), "copy_share": copy, "final_loss": float(run.history["loss"].iloc[-1])})
+ch.record("dataset", ds.name); ch.record("n_train", len(images)); ch.record("diffusion_steps", diffusion_steps)
+ch.record("config", str(config)); ch.record("autoencoder", str(autoencoder.config) if autoencoder else None)
+ch.record("autoencoder_error", ae_error); ch.record("comparison", comparison.to_dict("index"))
+ch.record("tradeoff", tradeoff.drop(columns=["seconds", "ms_per_image"]).to_dict("records"))  # timings vary
+ch.record("element_frequencies", freq.to_dict()); ch.record("copy_share", copy)
+_ = ch.record("final_loss", float(run.history["loss"].iloc[-1]))
 
 # %% [markdown]
 # ## What we found

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .feature_extractor import FeatureExtractor, embed_images, predict_labels
-from .metrics import (diversity, element_coverage, frechet_distance, kernel_inception_distance,
-                      precision_recall)
+from .metrics import diversity, element_coverage, frechet_distance, kernel_inception_distance, precision_recall
 
 
 @dataclass
@@ -76,3 +75,68 @@ def element_labels(metadata, elements: tuple[str, ...] | list[str]) -> tuple[np.
     quintile = np.searchsorted(np.quantile(metadata["log_views"], [0.2, 0.4, 0.6, 0.8]), metadata["log_views"])
     names = [f"views_q{q + 1}" for q in range(5)]
     return np.eye(5, dtype=np.float32)[quintile], names
+
+
+# The words the chapters' prose glues in, chosen from the scores above. Each returns a word or a
+# flag, never a sentence: the sentences live in the chapters' markdown.
+
+#: A GAN whose diversity ratio falls below this (where the stabilised GAN's does not) has collapsed.
+COLLAPSE_RATIO = 0.6
+#: An element classifier with a held-out AUC below this barely tells the element apart.
+LEGIBLE_AUC = 0.7
+
+
+def diversity_verdict(stabilised: dict, ablated: dict, collapse_ratio: float = COLLAPSE_RATIO) -> str:
+    """What losing the stabilisers did to diversity: "collapsed", "lost some diversity" or "kept its diversity"."""
+    d_s, d_a = stabilised["diversity_ratio"], ablated["diversity_ratio"]
+    if d_a < collapse_ratio <= d_s:
+        return "collapsed"
+    return "lost some diversity" if d_a < d_s else "kept its diversity"
+
+
+def coverage_word(stabilised: dict, ablated: dict) -> str:
+    """How many elements the ablated GAN covers next to the stabilised one: "fewer", "more" or "as many"."""
+    c_s, c_a = stabilised["coverage"], ablated["coverage"]
+    return "fewer" if c_a < c_s else "more" if c_a > c_s else "as many"
+
+
+def fd_word(stabilised: dict, ablated: dict) -> str:
+    """The ablated GAN's Fréchet distance next to the stabilised one's: "worse" (larger) or "better"."""
+    return "worse" if ablated["fd"] > stabilised["fd"] else "better"
+
+
+def discriminator_won(stabilised: dict, ablated: dict) -> bool:
+    """Whether the ablated GAN's discriminator ended below half the stabilised one's final loss."""
+    return "d_loss_final" in ablated and ablated["d_loss_final"] < 0.5 * stabilised.get("d_loss_final", 0.0)
+
+
+def closer_model(gan: dict, diffusion: dict, metric: str = "fd") -> str:
+    """The model with the smaller ``metric`` (a distance or an error): "diffusion model" or "GAN"."""
+    return "diffusion model" if diffusion[metric] < gan[metric] else "GAN"
+
+
+def fd_factor(gan: dict, diffusion: dict) -> float:
+    """How many times as far from the data the farther model's Fréchet distance is."""
+    near, far = sorted((gan["fd"], diffusion["fd"]))
+    return far / max(near, 1e-12)
+
+
+def kid_agrees(gan: dict, diffusion: dict) -> bool:
+    """Whether KID ranks the model that the Fréchet distance puts closer strictly closer as well."""
+    near, far = (diffusion, gan) if closer_model(gan, diffusion) == "diffusion model" else (gan, diffusion)
+    return near["kid"] < far["kid"]
+
+
+def floor_share(decoder_ceiling: dict, diffusion: dict) -> float:
+    """The Fréchet distance of real thumbnails through the autoencoder, as a share of the diffusion model's."""
+    return decoder_ceiling["fd"] / max(diffusion["fd"], 1e-12)
+
+
+def copy_word(share: float) -> str:
+    """Whether a model shows signs of copying: "no" when no sample failed the ratio test, else "some"."""
+    return "no" if share == 0 else "some"
+
+
+def legible(auc: float, min_auc: float = LEGIBLE_AUC) -> bool:
+    """Whether a classifier's held-out AUC tells its element apart (False for NaN: no such label)."""
+    return bool(auc >= min_auc)

@@ -1,0 +1,49 @@
+"""The words the generative chapters glue into their prose follow the numbers they are given."""
+import math
+
+from thumbnail_lab.generative import evaluation as ev
+
+BASE = {"fd": 10.0, "kid": 0.5, "precision": 0.5, "recall": 0.4, "coverage": 0.8, "diversity_ratio": 0.9}
+
+
+def test_collapse_is_named_only_when_measured():
+    collapsed = {**BASE, "diversity_ratio": 0.2, "coverage": 0.3, "fd": 30.0}
+    assert ev.diversity_verdict(BASE, collapsed) == "collapsed"
+    assert ev.coverage_word(BASE, collapsed) == "fewer" and ev.fd_word(BASE, collapsed) == "worse"
+    recovered = {**BASE, "diversity_ratio": 1.0, "fd": 5.0}
+    assert ev.diversity_verdict(BASE, recovered) == "kept its diversity" and ev.fd_word(BASE, recovered) == "better"
+    assert ev.coverage_word(BASE, recovered) == "as many" and ev.coverage_word(BASE, {**BASE, "coverage": 1}) == "more"
+
+
+def test_less_varied_is_not_called_a_collapse():
+    assert ev.diversity_verdict(BASE, {**BASE, "diversity_ratio": 0.7}) == "lost some diversity"
+    # below the threshold, but so is the stabilised GAN: less varied, not a collapse caused by the ablation
+    assert ev.diversity_verdict({**BASE, "diversity_ratio": 0.5}, {**BASE, "diversity_ratio": 0.3}) \
+        == "lost some diversity"
+    assert ev.diversity_verdict(BASE, {**BASE, "diversity_ratio": 0.65}, collapse_ratio=0.7) == "collapsed"
+
+
+def test_discriminator_wins_below_half_the_stabilised_loss():
+    assert ev.discriminator_won({**BASE, "d_loss_final": 1.0}, {**BASE, "d_loss_final": 0.4})
+    assert not ev.discriminator_won({**BASE, "d_loss_final": 1.0}, {**BASE, "d_loss_final": 0.6})
+    assert not ev.discriminator_won(BASE, BASE)  # no losses recorded
+
+
+def test_comparison_picks_the_closer_model_and_how_far_the_other_is():
+    better = {**BASE, "fd": 2.0, "kid": 0.1, "element_error": 0.1}
+    gan = {**BASE, "element_error": 0.3}
+    assert ev.closer_model(gan, better) == "diffusion model" and ev.closer_model(better, gan) == "GAN"
+    assert ev.closer_model(gan, better, "element_error") == "diffusion model"
+    assert ev.fd_factor(gan, better) == 5.0 and ev.fd_factor(better, gan) == 5.0
+    assert ev.kid_agrees(gan, better) and ev.kid_agrees(better, gan)
+    assert not ev.kid_agrees(gan, {**better, "kid": 0.9})
+
+
+def test_decoder_floor_and_copy_words():
+    assert ev.floor_share({"fd": 1.5, "kid": 0.05}, {**BASE, "fd": 2.0}) == 0.75
+    assert ev.copy_word(0.0) == "no" and ev.copy_word(0.05) == "some"
+
+
+def test_legible_needs_the_auc_threshold_and_a_label():
+    assert ev.legible(0.9) and not ev.legible(0.6) and ev.legible(0.6, min_auc=0.5)
+    assert not ev.legible(math.nan)
