@@ -68,14 +68,17 @@ save_fig(perf.plot_scaling(scaling), "scaling", ch.name)
 # %% [markdown]
 # ## Each benchmark's measurements
 
+# %% [markdown]
+# First what each benchmark measures, in the words its file gives, then its rows.
+
 # %%
-from IPython.display import Markdown, display
+perf.benchmark_overview(results)
+
+# %%
+from IPython.display import display
 
 for bench in results["benchmarks"]:
-    display(Markdown(f"**`{bench['name']}`**: {bench.get('description', '')}"))
-    display(perf.benchmark_table(bench).round(4))
-    for note in bench.get("notes", []):
-        display(Markdown(f"- {note}"))
+    display(perf.benchmark_table(bench).style.format(precision=4).set_caption(bench["name"]))
 
 # %% [markdown]
 # ## Plan past one machine

@@ -30,6 +30,13 @@ def ratio_table(results: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["benchmark", "ratio", "value"])
 
 
+def benchmark_overview(results: dict) -> pd.DataFrame:
+    """One row per benchmark: its name, what it measures and its notes (as the benchmark file states them)."""
+    rows = [{"benchmark": b["name"], "what it measures": b.get("description", ""),
+             "notes": " ".join(b.get("notes", []))} for b in results["benchmarks"]]
+    return pd.DataFrame(rows).set_index("benchmark")
+
+
 def benchmark_table(benchmark: dict) -> pd.DataFrame:
     """The rows one benchmark measured, as a table."""
     return pd.DataFrame(benchmark.get("rows") or [])
