@@ -15,7 +15,8 @@ def test_analysis_finds_planted_effects():
     world = synthetic_features(6000, n_latents=128, k=8, share_with_effect=0.5, effect_sd=0.6, seed=0)
     res = analyse(world.activations, world.views, PARAMS, np.random.default_rng(0), n_sim=50_000, n_perm=4000, n_boot=200)
     assert res.ks.pvalue < 0.05
-    iqr = lambda x: np.subtract(*np.percentile(np.log10(x), [75, 25]))
+    def iqr(x):
+        return np.subtract(*np.percentile(np.log10(x), [75, 25]))
     assert iqr(res.table["group_stat"]) > 1.5 * iqr(res.random_stats)     # feature medians spread wider
     assert res.held_out.p_random_ge_high < 0.05 and res.held_out.p_random_le_low < 0.05
     high_effects = world.effects[res.high["feature"]]

@@ -3,8 +3,8 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from thumbnail_lab.threads import torch_threads
 from thumbnail_lab.features.sae import SAEConfig, Standardiser, TopKSAE, decoder_recovery, diagnostics, encode_sparse, train_sae
+from thumbnail_lab.threads import torch_threads
 
 
 def planted(n=3000, d=16, h=24, k=3, seed=0):

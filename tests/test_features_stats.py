@@ -1,8 +1,14 @@
 """KS, held-out probabilities, permutation p-values, Benjamini-Hochberg and bootstrap intervals."""
 import numpy as np
 
-from thumbnail_lab.features.stats import (bh, bootstrap_ci, held_out_test, permutation_pvalues,
-                                          random_group_comparison, two_sided_pvalues)
+from thumbnail_lab.features.stats import (
+    bh,
+    bootstrap_ci,
+    held_out_test,
+    permutation_pvalues,
+    random_group_comparison,
+    two_sided_pvalues,
+)
 
 
 def test_bh_on_known_pvalues():

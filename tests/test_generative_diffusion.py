@@ -3,8 +3,14 @@ import numpy as np
 import pytest
 import torch
 
-from thumbnail_lab.generative.diffusion import (DiffusionConfig, forward_noising, load_diffusion, sample,
-                                                save_diffusion, train_diffusion)
+from thumbnail_lab.generative.diffusion import (
+    DiffusionConfig,
+    forward_noising,
+    load_diffusion,
+    sample,
+    save_diffusion,
+    train_diffusion,
+)
 from thumbnail_lab.generative.images import synthetic_thumbnails
 from thumbnail_lab.threads import torch_threads
 

@@ -3,9 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from thumbnail_lab.generative.gan import GANConfig, Discriminator, Generator, discriminator_loss
-from thumbnail_lab.generative.gan_training import (gan_samples, gan_training_seconds, load_gan, sample_gan, save_gan,
-                                                   train_gan)
+from thumbnail_lab.generative.gan import Discriminator, GANConfig, Generator, discriminator_loss
+from thumbnail_lab.generative.gan_training import gan_samples, gan_training_seconds, load_gan, sample_gan, save_gan, train_gan
 from thumbnail_lab.generative.images import synthetic_thumbnails, to_signed_tensor, to_uint8
 from thumbnail_lab.generative.interpolation import latent_walk, save_gif, slerp
 from thumbnail_lab.threads import torch_threads

@@ -5,8 +5,14 @@ import torch
 
 from thumbnail_lab.generative.diffusion import DiffusionConfig, load_diffusion, sample, save_diffusion, train_diffusion
 from thumbnail_lab.generative.images import synthetic_thumbnails
-from thumbnail_lab.generative.latent import (AutoencoderConfig, autoencoder_from_state, autoencoder_state,
-                                             decode_to_images, encode_images, train_autoencoder)
+from thumbnail_lab.generative.latent import (
+    AutoencoderConfig,
+    autoencoder_from_state,
+    autoencoder_state,
+    decode_to_images,
+    encode_images,
+    train_autoencoder,
+)
 from thumbnail_lab.threads import torch_threads
 
 AE = AutoencoderConfig(height=16, width=32, channels=8, latent_channels=4, lr=3e-3, batch_size=16)

@@ -5,8 +5,14 @@ import pytest
 from thumbnail_lab.generative.feature_extractor import embed_images, ensure_feature_extractor, predict_labels
 from thumbnail_lab.generative.images import synthetic_thumbnails
 from thumbnail_lab.generative.memorisation import copy_share, flatten_pixels, nearest_neighbours, nn_ratio
-from thumbnail_lab.generative.metrics import (diversity, element_coverage, element_frequencies, frechet_distance,
-                                              kernel_inception_distance, precision_recall)
+from thumbnail_lab.generative.metrics import (
+    diversity,
+    element_coverage,
+    element_frequencies,
+    frechet_distance,
+    kernel_inception_distance,
+    precision_recall,
+)
 from thumbnail_lab.threads import torch_threads
 
 

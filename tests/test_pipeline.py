@@ -215,6 +215,15 @@ def test_atomic_write_leaves_old_file_when_the_writer_fails(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
 
 
+def test_results_files_stay_valid_json_and_repeat_their_missing_values(tmp_path):
+    from thumbnail_lab.atomic import write_json
+
+    write_json(tmp_path / "a.json", {"gap": float("nan"), "rows": [np.float64("inf"), 1.5], "arr": np.array([1, 2])})
+    text = (tmp_path / "a.json").read_text()
+    assert json.loads(text) == {"gap": None, "rows": [None, 1.5], "arr": [1, 2]}
+    assert "NaN" not in text and "Infinity" not in text
+
+
 def test_progress_prints_clean_lines_inside_a_kernel(monkeypatch, capsys):
     from thumbnail_lab import progress as progress_module
 

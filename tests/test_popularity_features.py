@@ -71,9 +71,15 @@ def test_study_loop_scores_every_model_target_and_split():
     run = evaluation.run_splits(data, n_boot=20)
     table = evaluation.add_fraction_of_oracle(run.table)
     assert set(table["split"]) == set(SPLITS)
-    assert set(table["target"]) == {"log_views", "channel_relative", "popular", "ordinal"}
+    # the synthetic world has ThumbWorld's truth (adjusted views) but no subscribers (no per-subscriber target)
+    assert set(table["target"]) == {"log_views", "channel_relative", "popular", "ordinal", "adjusted"}
     frac = table.query("model == 'oracle_content' and metric == 'spearman'")["fraction_of_oracle"]
     assert np.allclose(frac, 1.0)
+    # on adjusted views (content + noise) the content benchmark is a ceiling for the content-only models
+    adjusted = tables.content_only(table).query("target == 'adjusted' and metric == 'r2'")
+    bench = table.query("model == 'oracle_content' and target == 'adjusted' and metric == 'r2'").set_index("split")
+    assert (adjusted["value"].to_numpy() <= bench.loc[adjusted["split"], "value"].to_numpy() + 1e-9).all()
+    assert set(table["ci_unit"]) == {"channel"}
     wide = tables.wide_table(table, "random", "ordinal")
     assert {"accuracy", "adjacent_accuracy", "spearman"} <= set(wide.columns)
     assert "[" in wide.iloc[0, 0]

@@ -36,12 +36,12 @@ def test_bootstrap_interval_contains_estimate_and_is_reproducible():
     pred = y + rng.normal(0, 0.5, size=300)  # population R2 = 1 - 0.25 = 0.75
     a = metrics.score("log_views", y, pred, pred, y, n_boot=100, seed=3)
     b = metrics.score("log_views", y, pred, pred, y, n_boot=100, seed=3)
-    assert a == b
-    for est, lo, hi in a.values():
+    assert a.values == b.values and a.ci_unit == "video"
+    for est, lo, hi in a.values.values():
         assert lo <= est <= hi
     # the interval of R2 should cover the population value and be reasonably tight
-    assert a["r2"][1] < 0.75 < a["r2"][2]
-    assert a["r2"][2] - a["r2"][1] < 0.15
+    assert a.values["r2"][1] < 0.75 < a.values["r2"][2]
+    assert a.values["r2"][2] - a.values["r2"][1] < 0.15
 
 
 def test_classification_cuts_come_from_training_scores():
@@ -59,6 +59,8 @@ def test_targets_use_training_rows_only():
     assert t.popular.tolist() == [0, 0, 0, 1, 1, 1]
     assert t.ordinal.min() == 0 and t.ordinal.max() == 4
     assert channel_relative(meta["log_views"], meta["channel_id"]).tolist() == [-1, 0, 1, -1, 0, 95]
+    # from training rows only: channel b's median is that of its training rows 4 and 5, not of 4, 5 and 100
+    assert t.channel_relative.tolist() == [-1, 0, 1, -0.5, 0.5, 95.5]
     assert to_classes([0.5, 1.5], np.array([1.0])).tolist() == [0, 1]
     with pytest.raises(ValueError, match="empty"):
         build_targets(meta, np.zeros(6, bool))

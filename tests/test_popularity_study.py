@@ -21,7 +21,9 @@ def _table() -> pd.DataFrame:
             info = registry.model(model)
             out.append({"split": split, "model": model, "label": info.label, "input": info.inputs,
                         "oracle": info.oracle, "target": "popular", "metric": "accuracy",
-                        "value": value - (split == "channel") * 0.1, "low": 0.4, "high": value + 0.05})
+                        "value": value - (split == "channel") * 0.1, "low": 0.4, "high": value + 0.05,
+                        "chance": 0.5, "se": 0.05, "ci_unit": "channel", "n_test": 100,
+                        "n_test_channels": 12 if split == "random" else 4})
     return pd.DataFrame(out)
 
 
@@ -44,29 +46,38 @@ def test_tables_pick_by_id_and_show_labels():
     wide = tables.wide_table(table, "random", "popular")
     assert wide.index.names == ["input", "model"] and ("thumbnail", "small CNN") in wide.index
     assert wide.loc[("thumbnail", "small CNN"), "accuracy"] == "0.60 [0.40, 0.65]"
-    assert list(tables.split_comparison(table, "accuracy", "popular").columns) == ["random", "channel"]
 
 
-def test_summary_keys_use_model_ids_and_coverage_is_the_share_of_intervals_with_chance():
+def test_summary_keys_use_model_ids_and_carry_chance_unit_and_channels():
     table = evaluation.add_fraction_of_oracle(_table())
-    # (0.6 - 0.5) / (0.9 - 0.5) for the CNN against the content oracle; the baseline has no full oracle here
+    # (0.6 - 0.5) / (0.9 - 0.5) for the CNN against the content benchmark; the baseline has no full oracle here
     assert tables.pick(table, "cnn", "popular", "accuracy", column="fraction_of_oracle") == pytest.approx(0.25)
     assert np.isnan(tables.pick(table, "channel_mean", "popular", "accuracy", column="fraction_of_oracle"))
-    # chance (0.5) lies in [0.4, high] for every row
-    assert null.share_covering_chance(table) == 1.0
-    summary = outputs.results_summary(table, table, table.iloc[:0], {"random": 0.3})
-    assert summary["metrics"]["random/popular/cnn/accuracy"]["value"] == 0.6
-    assert summary["null_intervals_covering_chance"] == {"adjusted_views": 1.0, "raw_views": None}
+    tests = null.one_sided_tests(table)
+    # CNN on the random split: z = (0.6 - 0.5) / 0.05 = 2, p = 0.023; two tests (two splits) -> Holm 0.046
+    cnn = tests.query("model == 'cnn' and split == 'random'").iloc[0]
+    assert cnn["z"] == pytest.approx(2.0) and cnn["p_holm"] == pytest.approx(2 * 0.02275, abs=1e-4)
+    assert cnn["beats chance"] and cnn["detectable"] == pytest.approx((1.95996 + 0.84162) * 0.05, abs=1e-4)
+    summary = outputs.results_summary(table, tests, {"random": 0.3})
+    entry = summary["metrics"]["random/popular/cnn/accuracy"]
+    assert entry["value"] == 0.6 and entry["chance"] == 0.5 and entry["ci_unit"] == "channel"
+    assert summary["evaluation"]["channel"]["popular"]["cnn"] == {"ci_unit": "channel", "n_test_channels": 4,
+                                                                  "chance": {"accuracy": 0.5}}
+    assert summary["null_tests"]["raw views/random/popular/cnn"]["beats_chance"] is True
     assert summary["fusion_weight"] == {"random": 0.3}
-    coverage = null.chance_coverage({"raw": table})
-    assert coverage.index.name == "model" and "small CNN" in coverage.index
+    verdicts = null.family_verdicts(tests)
+    assert verdicts.loc[("raw views", "small CNN"), "beats chance"]
+    wide = tables.wide_table(table, "random", "popular")
+    assert list(wide.columns) == ["accuracy", "accuracy chance", "test videos", "test channels", "resampled"]
+    assert list(tables.split_comparison(table, "accuracy", "popular").columns) == [
+        "random (12 test channels)", "channel (4 test channels)"]
 
 
 def test_one_split_returns_its_image_models_and_fusion():
     meta, images, _ = synthetic.make_world(240, height=12, width=16, seed=1)
     data = StudyData(meta, images, title_embeddings=np.random.default_rng(0).normal(size=(240, 8)))
     settings = ImageModelSettings(epochs_cnn=1, epochs_vit=1, cnn_width=4, vit_dim=8, vit_depth=1, vit_heads=2,
-                                  vit_patch=(4, 4), batch_size=64)
+                                  vit_patch=(4, 4), batch_size=64, n_seeds=2)
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -77,8 +88,14 @@ def test_one_split_returns_its_image_models_and_fusion():
     assert set(random.regressors) == {"cnn", "vit"} and not channel.regressors  # image models: random split only
     assert list(random.predictions)[-4:] == ["cnn", "vit", "late_fusion", "fusion_head"]
     assert set(random.sweeps) == {"val", "test"} and run.fusion_weights == {"random": random.fusion_weight}
-    assert set(run.table["label"]) >= {"small CNN", "learned fusion head"}
+    assert set(run.table["label"]) >= {"small CNN", "learned score-level head"}
+    assert set(run.table["ci_unit"]) == {"channel"} and (run.table["n_test_channels"] > 1).all()
     assert "fraction_of_oracle" in run.table
+    seeds = run.seed_table  # the further seed's image models are scored on the same rows
+    assert sorted(set(seeds["seed"])) == [0, 1] and set(seeds["model"]) == {"cnn", "vit"}
+    assert list(tables.seed_spread(seeds).columns) == ["seed 0", "seed 1", "range"]
+    diffs = evaluation.paired_differences(run, [("cnn", "vit")], "log_views", "spearman")
+    assert len(diffs) == 1 and diffs["low"].iloc[0] <= diffs["difference"].iloc[0] <= diffs["high"].iloc[0]
     no_fusion = evaluation.run_split(data, "random", images=settings, fuse=False, n_boot=0)
     assert "late_fusion" not in no_fusion.predictions and no_fusion.fusion_weight is None
 

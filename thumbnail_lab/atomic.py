@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -51,8 +52,26 @@ def write_text(path: str | os.PathLike, text: str) -> None:
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:
-    """Atomically write ``obj`` as indented, key-sorted JSON (stable across runs)."""
-    write_text(path, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=_jsonable) + "\n")
+    """Atomically write ``obj`` as indented, key-sorted JSON (stable across runs).
+
+    NaN and infinities, which JSON has no words for, are written as ``null``: the file stays valid
+    JSON, and a run that repeats another's missing value repeats its file too (NaN never equals NaN).
+    """
+    text = json.dumps(_finite(obj), indent=2, sort_keys=True, ensure_ascii=False, default=_jsonable, allow_nan=False)
+    write_text(path, text + "\n")
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float (NumPy's included) replaced by None, containers followed."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        return _finite(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _jsonable(value: Any) -> Any:

@@ -70,7 +70,8 @@ def _within_residuals(frame: pd.DataFrame, age_df: int, channel_col: str, age_co
     spline = np.asarray(dmatrix(f"bs(np.log1p({age_col}), df={age_df}) - 1", frame, return_type="matrix"))
     groups = frame[channel_col].to_numpy()
     y = frame["log_views"].to_numpy(dtype=float)
-    demean = lambda a: a - pd.DataFrame(a).groupby(groups).transform("mean").to_numpy()
+    def demean(a):
+        return a - pd.DataFrame(a).groupby(groups).transform("mean").to_numpy()
     y_w, x_w = demean(y.reshape(-1, 1))[:, 0], demean(spline)
     fit = sm.OLS(y_w, x_w).fit()
     return y_w - x_w @ np.asarray(fit.params)

@@ -32,7 +32,7 @@ def feature_grid(paths: Sequence[Path], members: np.ndarray, table: pd.DataFrame
     rows = members[:, :n_top]
     images = load_thumbnails([paths[i] for i in rows.ravel()])
     titles = []
-    for r, (_, feat) in enumerate(table.iterrows()):
+    for _r, (_, feat) in enumerate(table.iterrows()):
         label = f"#{feat['feature']} ×{feat['magnitude']:.2f}"
         titles += [label + (f" {feat['dominant_element']}" if "dominant_element" in feat else "")] + [""] * (n_top - 1)
     return image_grid(images, ncols=n_top, titles=titles, suptitle=title)

@@ -15,8 +15,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .groups import FeatureGroups, feature_status, find_feature_groups, group_statistic, held_out_rows, high_low
-from .stats import (HeldOutResult, KSResult, bh, feature_significance, held_out_test, permutation_pvalues,
-                    random_group_comparison)
+from .stats import HeldOutResult, KSResult, bh, feature_significance, held_out_test, permutation_pvalues, random_group_comparison
 
 
 @dataclass(frozen=True)
@@ -184,7 +183,8 @@ def split_replication(activations: sp.spmatrix | np.ndarray, views: np.ndarray, 
     summary = {
         "group_size_select": p_sel.group_size, "group_size_measure": p_mea.group_size,
         "n_selected": int(len(out)), "n_measured": int(out["measured"].sum()),
-        "share_same_direction": float(out.loc[out["measured"], "same_direction"].mean()) if out["measured"].any() else float("nan"),
+        "share_same_direction": (float(out.loc[out["measured"], "same_direction"].mean())
+                                 if out["measured"].any() else float("nan")),
         "n_replicated": int(out["replicated"].sum()),
     }
     return out, summary

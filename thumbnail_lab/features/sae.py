@@ -128,7 +128,7 @@ def _aux_loss(sae: TopKSAE, x: torch.Tensor, x_hat: torch.Tensor, dead: torch.Te
     return ((err - residual) ** 2).sum(-1).mean() / (residual ** 2).sum(-1).mean().clamp_min(1e-8)
 
 
-def train_sae(x: np.ndarray, config: SAEConfig = SAEConfig(), show_progress: bool = True,
+def train_sae(x: np.ndarray, config: SAEConfig = SAEConfig(), show_progress: bool = True,  # noqa: B008 (read, never changed)
               checkpoint_path: Path | None = None) -> tuple[TopKSAE, list[float]]:
     """Train a TopK SAE on (already standardised) embeddings ``x``.
 

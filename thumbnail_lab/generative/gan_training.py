@@ -12,8 +12,8 @@ import torch
 
 from ..atomic import atomic_path, write_json
 from ..progress import progress
-from .gan import Discriminator, GANConfig, Generator, discriminator_loss, generator_loss
 from ..threads import threaded
+from .gan import Discriminator, GANConfig, Generator, discriminator_loss, generator_loss
 from .images import to_uint8, training_tensor
 
 #: Bumped whenever the networks change, so stale checkpoints are retrained rather than loaded.

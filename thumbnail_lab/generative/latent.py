@@ -26,8 +26,8 @@ from torch import nn
 
 from ..progress import progress
 from ..threads import threaded
-from .optim import warmup_cosine
 from .images import to_uint8, training_tensor
+from .optim import warmup_cosine
 
 
 @dataclass(frozen=True)

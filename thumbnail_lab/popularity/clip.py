@@ -71,9 +71,9 @@ def ridge_table(data, targets, masks, model_name: str, checkpoint: str, n_boot: 
         return None
     from . import tables, text_models
     from .evaluation import evaluate
-    from .targets import REGRESSION_TARGETS
 
     emb = image_embeddings(data.images, load(model_name, checkpoint))
     preds = {"clip_ridge": {t: text_models.embedding_ridge(emb, targets.get(t), masks["train"])[0]
-                            for t in REGRESSION_TARGETS}}
-    return tables.wide_table(evaluate(preds, targets, masks, "random", n_boot, seed), "random", "log_views")
+                            for t in targets.regression}}
+    table = evaluate(preds, targets, masks, "random", n_boot, seed, groups=data.channels)
+    return tables.wide_table(table, "random", "log_views")

@@ -55,7 +55,8 @@ def toggle(spec, element: str, present: bool):
 def planted_content(flags: set[str], element_effects: Mapping[str, float],
                     interactions: Mapping[str, float]) -> float:
     """Content effect of a set of elements under the structural model (title part excluded)."""
-    total = sum(element_effects.get(e, 0.0) for e in flags)
+    # Sorted: summing a set follows its hash order, which changes between processes (and the last bits with it).
+    total = sum(element_effects.get(e, 0.0) for e in sorted(flags))
     for pair, effect in interactions.items():
         a, b = pair.split("*")
         total += effect * (a in flags and b in flags)
@@ -78,7 +79,7 @@ def draw(spec, width: int, height: int) -> np.ndarray:
 
 def intervention_effects(specs: Sequence, predict: Mapping[str, Callable[[np.ndarray], np.ndarray]],
                          elements: Sequence[str], truth: Mapping, width: int, height: int,
-                         seed: int = 0, n_boot: int = 200) -> pd.DataFrame:
+                         seed: int = 0, n_boot: int = 200, groups: Sequence | None = None) -> pd.DataFrame:
     """Mean change in each model's prediction when each element is added vs removed.
 
     Parameters
@@ -87,13 +88,15 @@ def intervention_effects(specs: Sequence, predict: Mapping[str, Callable[[np.nda
     predict : model name -> function from uint8 images (N, H, W, 3) to predicted log10 views.
     elements : element names to toggle.
     truth : ThumbWorld's truth (``element_effects``, ``interactions``) for the planted change.
+    groups : the channel of each video; channels are resampled where they repeat.
 
-    Returns a long frame: element, model, effect, low, high (bootstrap over videos), planted.
+    Returns a long frame: element, model, effect, low, high (clustered bootstrap), planted, ci_unit.
     """
     effects = truth.get("element_effects", {})
     interactions = truth.get("interactions", {})
-    rng = np.random.default_rng(seed)
-    boot = rng.integers(0, len(specs), size=(n_boot, len(specs)))
+    from .metrics import bootstrap_weights
+
+    weights, unit = bootstrap_weights(None if groups is None else np.asarray(groups), len(specs), n_boot, seed)
     rows = []
     for element in elements:
         on = [toggle(s, element, True) for s in specs]
@@ -104,10 +107,10 @@ def intervention_effects(specs: Sequence, predict: Mapping[str, Callable[[np.nda
                            - planted_content(set(b.flags), effects, interactions) for a, b in zip(on, off)])
         for model, fn in predict.items():
             diff = np.asarray(fn(images_on), float) - np.asarray(fn(images_off), float)
-            means = diff[boot].mean(axis=1)
+            means = weights @ diff / weights.sum(1) if n_boot else np.full(1, np.nan)
             rows.append({"element": element, "model": model, "effect": float(diff.mean()),
                          "low": float(np.quantile(means, 0.025)), "high": float(np.quantile(means, 0.975)),
-                         "planted": float(planted)})
+                         "planted": float(planted), "ci_unit": unit})
     return pd.DataFrame(rows)
 
 

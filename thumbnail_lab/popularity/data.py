@@ -35,11 +35,16 @@ class StudyData:
     def titles(self) -> list[str]:
         return self.metadata["title"].fillna("").astype(str).tolist()
 
+    @property
+    def channels(self) -> np.ndarray:
+        """The channel of every row (what the clustered bootstrap resamples)."""
+        return self.metadata["channel_id"].astype(str).to_numpy()
+
 
 def split_setup(data: StudyData, split: str) -> tuple[dict[str, np.ndarray], Targets]:
     """Masks and targets of one split (cut points from its training rows)."""
     masks = split_masks(data.metadata, split)
-    return masks, build_targets(data.metadata, masks["train"])
+    return masks, build_targets(data.metadata, masks["train"], data.metadata[f"split_{split}"].to_numpy())
 
 
 def check_splits(value: Any) -> str | None:

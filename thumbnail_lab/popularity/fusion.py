@@ -1,4 +1,7 @@
-"""Combining the image and title models: a late-fusion weight sweep and a learned fusion head."""
+"""Combining the image and title models' *scores*: a score-level fusion weight sweep and a learned head.
+
+The fusion study's own set-up, which sums the models' *features*, is in ``feature_fusion``.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -25,7 +28,7 @@ def sweep(image_score: np.ndarray, title_score: np.ndarray, targets: Targets, ro
                              ("ordinal", ("accuracy", "adjacent_accuracy"))):
             s = metrics.score(target, targets.get(target)[rows], fused[rows], fused[train],
                               targets.log_views[rows], n_boot=0)
-            row.update({f"{target}_{m}": s[m][0] for m in keep})
+            row.update({f"{target}_{m}": s.values[m][0] for m in keep})
         out.append(row)
     return pd.DataFrame(out)
 

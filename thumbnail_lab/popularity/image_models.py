@@ -1,7 +1,7 @@
 """Image regressors trained in the book: a small CNN and a small Vision Transformer.
 
 Both map a thumbnail (uint8, H x W x 3) to ``n_outputs`` standardised targets (the chapter uses
-two outputs: log10 views and channel-relative views), are trained with MSE and AdamW under a
+one output per regression target, log10 views first), are trained with MSE and AdamW under a
 cosine schedule, and keep the weights of the epoch with the lowest validation loss.
 Augmentation uses torchvision transforms v2, applied per group of a batch so that it costs a
 few milliseconds rather than a Python loop over every image.
@@ -92,12 +92,16 @@ class SmallViT(nn.Module):
         self.norm = nn.LayerNorm(dim)
         self.head = nn.Linear(dim, n_outputs)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """The normalised [CLS] token (B, dim) that the regression head reads: the image features."""
         tokens = self.patch_embed(x).flatten(2).transpose(1, 2)
         x = torch.cat([self.cls.expand(len(tokens), -1, -1), tokens], dim=1) + self.pos
         for blk in self.blocks:
             x = blk(x)
-        return self.head(self.norm(x[:, 0]))
+        return self.norm(x[:, 0])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.embed(x))
 
     def keep_attention(self, keep: bool = True) -> None:
         """Make every block store its attention weights on the next forward pass."""
@@ -144,6 +148,7 @@ class Regressor:
     y_sd: np.ndarray
     history: list[dict] = field(default_factory=list)
     timing: dict = field(default_factory=dict)
+    outputs: list[str] = field(default_factory=lambda: ["log_views", "channel_relative"])
 
     @torch.no_grad()
     def predict(self, images: np.ndarray, batch_size: int = 256, threads: int | None = None) -> np.ndarray:
@@ -154,6 +159,14 @@ class Regressor:
                    for i in range(0, len(images), batch_size)]
         pred = np.concatenate(out) if out else np.zeros((0, len(self.y_mean)))
         return pred * self.y_sd + self.y_mean
+
+    @torch.no_grad()
+    def embed(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """The network's image features (N, dim), for a model with an ``embed`` method (the ViT)."""
+        self.model.eval()
+        out = [self.model.embed(to_standardised_tensor(images[i:i + batch_size])).numpy()
+               for i in range(0, len(images), batch_size)]
+        return np.concatenate(out).astype(np.float32)
 
 
 def train_regressor(model: nn.Module, images: np.ndarray, y: np.ndarray, train_idx: np.ndarray,

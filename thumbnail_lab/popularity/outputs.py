@@ -7,26 +7,30 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from .null import share_covering_chance
-
 
 def _rounded(x) -> float | None:
     """Round to 6 decimals (keeps the file stable); None for missing or non-finite values."""
     return None if x is None or not np.isfinite(x) else round(float(x), 6)
 
 
-def results_summary(table: pd.DataFrame, null_adjusted: pd.DataFrame, null_raw: pd.DataFrame,
-                    fusion_weight: Mapping[str, float]) -> dict:
-    """The chapter's key numbers as plain, rounded JSON: ``metrics`` keyed split/target/model id/metric,
-    ``null_intervals_covering_chance`` and ``fusion_weight``."""
+def results_summary(table: pd.DataFrame, null_tests: pd.DataFrame, fusion_weight: Mapping[str, float]) -> dict:
+    """The chapter's key numbers as plain, rounded JSON: ``metrics`` keyed split/target/model id/metric (each with
+    its interval, ``chance``, ``ci_unit`` and ``n_test_channels``), ``evaluation`` (split -> target -> model ->
+    ``ci_unit``, ``n_test_channels``, ``chance``), ``null_tests`` (the one-sided checks) and ``fusion_weight``."""
+    from .tables import evaluation_record
+
     rows = {}
     for r in table.itertuples():
         key = f"{r.split}/{r.target}/{r.model}/{r.metric}"
         rows[key] = {"value": _rounded(r.value), "low": _rounded(r.low), "high": _rounded(r.high),
+                     "chance": _rounded(getattr(r, "chance", float("nan"))), "ci_unit": getattr(r, "ci_unit", None),
+                     "n_test_channels": int(getattr(r, "n_test_channels", 0)),
                      "fraction_of_oracle": _rounded(getattr(r, "fraction_of_oracle", float("nan")))}
-    cover = {name: _rounded(share_covering_chance(t)) if len(t) else None
-             for name, t in (("adjusted_views", null_adjusted), ("raw_views", null_raw))}
-    return {"metrics": rows, "null_intervals_covering_chance": cover,
+    tests = {f"{r['views']}/{r['split']}/{r['target']}/{r['model']}": {
+        "metric": r["metric"], "value": _rounded(r["value"]), "chance": _rounded(r["chance"]),
+        "p_holm": _rounded(r["p_holm"]), "detectable": _rounded(r["detectable"]), "beats_chance": bool(r["beats chance"]),
+        "ci_unit": r["ci_unit"], "n_test_channels": int(r["n_test_channels"])} for _, r in null_tests.iterrows()}
+    return {"metrics": rows, "evaluation": evaluation_record(table), "null_tests": tests,
             "fusion_weight": {k: _rounded(v) for k, v in fusion_weight.items()}}
 
 
@@ -47,6 +51,6 @@ def save_outputs(folder, results: pd.DataFrame, regressors: Mapping) -> list:
         path = folder / f"{name}.pt"
         with atomic_path(path) as tmp:
             torch.save({"state_dict": reg.model.state_dict(), "y_mean": reg.y_mean.tolist(),
-                        "y_sd": reg.y_sd.tolist(), "outputs": ["log_views", "channel_relative"]}, tmp)
+                        "y_sd": reg.y_sd.tolist(), "outputs": list(reg.outputs)}, tmp)
         written.append(path)
     return written

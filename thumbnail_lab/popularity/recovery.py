@@ -32,7 +32,8 @@ def intervention_table(data: StudyData, targets: Targets, masks: Mapping[str, np
     predict = {name: (lambda images, r=reg: r.predict(images)[:, 0]) for name, reg in regressors.items()}
     predict["handcrafted_ols"] = handcrafted.image_predictor(data.features, targets.log_views, masks["train"])
     h, w = data.images.shape[1:3]
-    table = counterfactual.intervention_effects(specs, predict, list(elements), truth, w, h, seed, n_boot)
+    table = counterfactual.intervention_effects(specs, predict, list(elements), truth, w, h, seed, n_boot,
+                                                groups=data.channels[rows])
     return table.assign(label=table["model"].map(label))
 
 
