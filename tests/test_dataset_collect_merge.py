@@ -1,6 +1,6 @@
 """collect never loses an existing dataset's rows, and never hangs, gives up early or takes bad dates.
 
-Offline, like test_collect.py: the fake yt-dlp client and the local thumbnail server from there."""
+Offline, like test_dataset_collect.py: the fake yt-dlp client and the local thumbnail server from there."""
 from __future__ import annotations
 
 import errno
@@ -17,11 +17,11 @@ from thumbnail_lab.dataset.layout import format_csv, read_csv_rows
 from thumbnail_lab.dataset.toy import make_toy_dataset
 
 sys.path.insert(0, str(Path(__file__).parent))
-import test_collect  # noqa: E402
-from test_collect import FAST, FaultyThumbnailServer  # noqa: E402
-from test_collect_fakes import FakeYDL  # noqa: E402
+import test_dataset_collect  # noqa: E402
+from test_dataset_collect import FAST, FaultyThumbnailServer  # noqa: E402
+from test_dataset_collect_fakes import FakeYDL  # noqa: E402
 
-server, offline = test_collect.server, test_collect.offline  # the local thumbnail server and the network guard
+server, offline = test_dataset_collect.server, test_dataset_collect.offline  # the local thumbnail server and the network guard
 
 
 def _collect(out, ids, server, **kwargs):

@@ -32,7 +32,7 @@ from thumbnail_lab.dataset.layout import DatasetError
 from thumbnail_lab.publish.netguard import blocked
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_collect_fakes import TITLES, FakeYDL, thumbnail_bytes  # noqa: E402
+from test_dataset_collect_fakes import TITLES, FakeYDL, thumbnail_bytes  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 FAST = RetryPolicy(retries=3, backoff_s=0.001, max_wait_s=5.0, timeout_s=0.5, total_timeout_s=5.0)
@@ -219,7 +219,7 @@ def test_torn_journal_line_is_repaired(tmp_path):
 DRIVER = """
 import sys
 sys.path.insert(0, {tests!r})
-from test_collect_fakes import FakeYDL
+from test_dataset_collect_fakes import FakeYDL
 from thumbnail_lab.dataset.collect import RetryPolicy, collect
 FakeYDL.delay = 0.01
 ids = ["kill%07d" % i for i in range(40)]

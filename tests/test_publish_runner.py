@@ -1,0 +1,113 @@
+"""The book runner: overrides, the TOC, chapter order, stamps, the build check, kernel environment."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from thumbnail_lab.paths import REPO_ROOT
+from thumbnail_lab.publish.execute import chapters, recorded_stamp, source_stamp
+from thumbnail_lab.publish.profiles import (
+    CHAPTER_PATTERN,
+    chapter_parameters,
+    parse_overrides,
+)
+from thumbnail_lab.publish.toc import toc_text
+
+BOOK = REPO_ROOT / "book"
+SOURCES = sorted(BOOK.glob(f"{CHAPTER_PATTERN}.py")) + sorted(BOOK.glob("appendix_*.py"))
+
+
+def test_overrides_are_typed_and_win_over_profile(tmp_path):
+    path = tmp_path / "profiles.yml"
+    path.write_text("ch:\n  smoke: {epochs: 1, scenario: default}\n  default: {}\n  full: {}\n")
+    params = chapter_parameters("ch", "smoke", parse_overrides("epochs=3 scenario=null rate=0.5 flag=true"), path)
+    assert params == {"epochs": 3, "scenario": "null", "rate": 0.5, "flag": True}
+    with pytest.raises(ValueError, match="unknown profile"):
+        chapter_parameters("ch", "fast", None, path)
+    with pytest.raises(ValueError, match="name=value"):
+        parse_overrides("epochs3")
+
+
+def test_toc_lists_intro_chapters_then_appendices(tmp_path):
+    book = tmp_path / "book"
+    book.mkdir()
+    for name in ("02_b.py", "01_a.ipynb", "appendix_z.py", "notes.py"):
+        (book / name).write_text("")
+    toc = yaml.safe_load(toc_text(book, tmp_path))
+    assert toc["root"] == "book/intro"
+    files = [[e["file"] for e in part["chapters"]] for part in toc["parts"]]
+    assert files == [["book/01_a", "book/02_b"], ["book/appendix_z"]]
+
+
+def test_a_page_between_chapters_runs_after_its_chapter_and_is_its_section_in_the_toc(tmp_path):
+    book = tmp_path / "book"
+    book.mkdir()
+    for name in ("02_b.py", "01a_between.py", "01_a.py"):
+        (book / name).write_text("")
+    assert chapters(book) == ["01_a", "01a_between", "02_b"]
+    first = yaml.safe_load(toc_text(book, tmp_path))["parts"][0]["chapters"]
+    assert first == [{"file": "book/01_a", "sections": [{"file": "book/01a_between"}]}, {"file": "book/02_b"}]
+
+
+def test_committed_toc_matches_the_chapters_present():
+    assert subprocess.run([sys.executable, "-m", "thumbnail_lab.publish.toc", "--check"], cwd=REPO_ROOT).returncode == 0
+
+
+def test_chapters_are_in_book_order():
+    names = chapters()
+    numbered = [n for n in names if n[:2].isdigit()]
+    assert numbered == sorted(numbered)
+    assert names[-1].startswith("appendix_")
+
+
+def test_stamp_changes_with_parameters_and_failed_runs_are_never_current(tmp_path):
+    chapter = chapters()[0]
+    assert source_stamp(chapter, "smoke", {"a": 1}) != source_stamp(chapter, "smoke", {"a": 2})
+    nb = tmp_path / "x.ipynb"
+    nb.write_text(json.dumps({"metadata": {"papermill": {"exception": True}, "thumbnail_lab": {"stamp": "s"}}}))
+    assert recorded_stamp(nb) is None
+    nb.write_text(json.dumps({"metadata": {"papermill": {}, "thumbnail_lab": {"stamp": "s"}}}))
+    assert recorded_stamp(nb) == "s"
+
+
+def test_buildcheck_reports_missing_pages_and_errors(tmp_path):
+    from thumbnail_lab.publish.buildcheck import problems
+
+    (tmp_path / "html" / "book").mkdir(parents=True)
+    toc = tmp_path / "_toc.yml"
+    toc.write_text("format: jb-book\nroot: book/intro\nparts:\n  - chapters:\n      - file: book/01_x\n")
+    (tmp_path / "html" / "book" / "intro.html").write_text("<p>fine</p>")
+    found = problems(tmp_path / "html", toc)
+    assert any("index.html is missing" in p for p in found) and any("book/01_x was not built" in p for p in found)
+    (tmp_path / "html" / "index.html").write_text("")
+    (tmp_path / "html" / "book" / "01_x.html").write_text("Traceback (most recent call last)")
+    assert problems(tmp_path / "html", toc) == ["page book/01_x shows an error from its execution",
+                                                "chapter book/01_x has no figure"]
+
+
+def test_buildcheck_reads_sections_and_flags_pages_that_need_the_network(tmp_path):
+    from thumbnail_lab.publish.buildcheck import problems
+
+    (tmp_path / "html" / "book").mkdir(parents=True)
+    toc = tmp_path / "_toc.yml"
+    toc.write_text("format: jb-book\nroot: book/intro\nparts:\n  - chapters:\n      - file: book/01_x\n"
+                   "        sections:\n          - file: book/01a_y\n")
+    for page in ("index", "book/intro", "book/01_x"):
+        (tmp_path / "html" / f"{page}.html").write_text('<img src="a.png"><script src="../_static/mathjax/tex-chtml.js">')
+    assert problems(tmp_path / "html", toc) == ["page book/01a_y was not built ("
+                                                f"{tmp_path / 'html' / 'book' / '01a_y.html'} is missing)"]
+    cdn = '<img src="a.png"><script defer src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js">'
+    (tmp_path / "html" / "book" / "01a_y.html").write_text(cdn)
+    assert problems(tmp_path / "html", toc) == ["page book/01a_y loads a script or style sheet from the network: "
+                                                '<script defer src="https://...']
+
+
+def test_kernels_get_the_inline_backend_even_if_the_caller_set_another(monkeypatch, tmp_path):
+    from thumbnail_lab.publish.execute import kernel_environment
+
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    assert kernel_environment(tmp_path)["MPLBACKEND"] == "module://matplotlib_inline.backend_inline"
