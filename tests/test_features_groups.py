@@ -63,3 +63,61 @@ def test_bad_input_is_an_error():
         find_feature_groups(acts, views[:-1], min_count=4, group_size=3)
     with pytest.raises(ValueError, match="min_count"):
         find_feature_groups(acts, views, min_count=2, group_size=3)
+
+
+def test_mean_groups_divide_by_the_dataset_mean():
+    """Issue 14, item 1: a group mean is compared with the dataset mean, not the median (like by like)."""
+    from thumbnail_lab.features.groups import dataset_statistic
+
+    acts, _ = hand_built()
+    views = np.array([10, 20, 30, 40, 50, 60, 70, 800], dtype=float)    # mean 135, median 45
+    g = find_feature_groups(acts, views, threshold=0.05, min_count=5, group_size=5, statistic="mean")
+    assert dataset_statistic(views, "mean") == 135.0 and dataset_statistic(views, "median") == 45.0
+    np.testing.assert_allclose(g.table["magnitude"], g.table["group_stat"] / 135.0)
+    assert g.statistic == "mean" and g.dataset_stat == 135.0
+    med = find_feature_groups(acts, views, threshold=0.05, min_count=5, group_size=5)
+    np.testing.assert_allclose(med.table["magnitude"], med.table["group_stat"] / 45.0)
+
+
+def test_distinct_held_out_rows_count_a_thumbnail_once():
+    """Issue 14, item 2: one thumbnail at the top of several features is held out once."""
+    acts = np.zeros((6, 3))
+    acts[:, 0] = [0.9, 0.5, 0.4, 0.3, 0.0, 0.0]
+    acts[:, 1] = [0.8, 0.0, 0.5, 0.4, 0.3, 0.0]      # row 0 is also latent 1's top thumbnail
+    acts[:, 2] = [0.0, 0.0, 0.0, 0.3, 0.4, 0.9]
+    g = find_feature_groups(acts, np.arange(6.0), threshold=0.05, min_count=3, group_size=3)
+    np.testing.assert_array_equal(held_out_rows(g, [0, 1, 2]), [0, 0, 5])
+    np.testing.assert_array_equal(held_out_rows(g, [0, 1, 2], distinct=True), [0, 5])
+
+
+def test_group_overlap_against_random_groups():
+    from thumbnail_lab.features.groups import group_overlap
+
+    acts = np.zeros((10, 3))
+    acts[:4, 0] = [0.9, 0.8, 0.7, 0.6]
+    acts[:4, 1] = [0.6, 0.7, 0.8, 0.9]               # the same four thumbnails
+    acts[6:, 2] = 1.0
+    g = find_feature_groups(acts, np.arange(10.0), threshold=0.05, min_count=4, group_size=4)
+    o = group_overlap(g, n_thumbnails=10)
+    assert o["n_groups"] == 3 and o["group_share"] == 0.4
+    # 12 memberships over 8 distinct thumbnails: 1.5 groups per member thumbnail
+    assert o["groups_per_member"] == 1.5 and o["share_members_in_several_groups"] == 0.5
+    # random groups of 4 of 10: a member is in 1 + 2 * 4/10 groups on average
+    assert o["groups_per_member_random"] == pytest.approx(1.8)
+    assert o["mean_pairwise_jaccard"] == pytest.approx((1.0 + 0 + 0) / 3)
+
+
+def test_top_activations_in_another_corpus():
+    from thumbnail_lab.features.groups import top_activations
+
+    acts = sp.csr_matrix(np.array([[0.0, 0.2], [0.5, 0.0], [0.9, 0.1], [0.0, 0.0]]))
+    top = top_activations(acts, np.array([0, 1]), 3, threshold=0.05)
+    np.testing.assert_array_equal(top, [[2, 1, -1], [0, 2, -1]])    # -1 pads a latent active on fewer rows
+
+
+def test_group_size_for_a_share():
+    from thumbnail_lab.features.groups import group_size_for_share
+
+    assert group_size_for_share(524_288, 400 / 524_288) == 400
+    assert group_size_for_share(100_000, 400 / 524_288) == 76
+    assert group_size_for_share(1000, 400 / 524_288) == 3          # at least 3

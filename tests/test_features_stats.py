@@ -60,3 +60,53 @@ def test_bootstrap_ci_covers_group_median():
     lo, hi = bootstrap_ci(views, members, rng, n_boot=2000, statistic="mean")
     mean = views[members].mean(axis=1)
     assert np.all(lo <= mean) and np.all(mean <= hi)
+
+
+def test_held_out_counts_each_video_once_and_says_its_statistic():
+    """Issue 14, item 2: HHM is the median of distinct videos, simulated with that many videos."""
+    rng = np.random.default_rng(3)
+    views = rng.lognormal(9, 1, 4000)
+    rows = np.array([7, 7, 7, 7, 11, 12])
+    res, null_high, _ = held_out_test(views, rows, np.arange(6), rng, n_sim=50_000)
+    assert res.n_high == 3 and res.n_high_listed == 6 and res.statistic == "median"
+    assert res.high_held_out_stat == np.median(views[[7, 11, 12]])
+    # the null is the median of 3 random videos: wider than a median of 6
+    three = np.median(rng.choice(views, (50_000, 3)), axis=1)
+    assert abs(np.std(np.log(null_high)) / np.std(np.log(three)) - 1) < 0.05
+    published, _, _ = held_out_test(views, rows, np.arange(6), rng, n_sim=50_000, distinct=False)
+    assert published.n_high == 6 and published.high_held_out_stat == np.median(views[rows])
+    mean, _, _ = held_out_test(views, rows, np.arange(6), rng, n_sim=1000, statistic="mean")
+    assert mean.statistic == "mean" and mean.high_held_out_stat == views[[7, 11, 12]].mean()
+
+
+def test_pvalue_text_writes_an_underflow_as_a_bound():
+    from thumbnail_lab.features.stats import pvalue_text
+
+    assert pvalue_text(0.0) == "p < 1e-300"
+    assert pvalue_text(1e-310) == "p < 1e-300"
+    assert pvalue_text(0.01234) == "p = 0.012"
+    assert pvalue_text(3.2e-7) == "p = 3.2e-07"
+
+
+def test_channel_bootstrap_covers_where_the_video_bootstrap_does_not():
+    """Positive and negative control: with channel effects, resampling videos undercovers; channels do not."""
+    from thumbnail_lab.features.stats import bootstrap_ci
+
+    rng = np.random.default_rng(4)
+    n_channels, per = 2000, 20
+    channel = np.repeat(np.arange(n_channels), per)
+    views = 10 ** (4 + rng.normal(0, 0.5, n_channels)[channel] + rng.normal(0, 0.2, channel.size))
+    truth = np.median(views)
+    # 200 groups, each 10 channels x 4 videos: the thing to cover is the population median
+    picks = rng.choice(n_channels, (200, 10), replace=True)
+    members = (picks[:, :, None] * per + rng.integers(0, per, (200, 10, 4))).reshape(200, 40)
+    lo, hi = bootstrap_ci(views, members, rng, n_boot=400)
+    video_cover = np.mean((lo <= truth) & (truth <= hi))
+    lo_c, hi_c = bootstrap_ci(views, members, rng, n_boot=400, clusters=channel)
+    channel_cover = np.mean((lo_c <= truth) & (truth <= hi_c))
+    assert video_cover < 0.8 and channel_cover > 0.87
+    # without repeated channels the two agree (the exact video sampler is used)
+    single = rng.choice(views.size, (5, 30), replace=False)
+    a = bootstrap_ci(views, single, np.random.default_rng(0), n_boot=200, clusters=np.arange(views.size))
+    b = bootstrap_ci(views, single, np.random.default_rng(0), n_boot=200)
+    np.testing.assert_allclose(a, b)

@@ -3,8 +3,10 @@
 The published procedure, with every threshold a parameter: a latent qualifies when it
 activates above ``threshold`` on at least ``min_count`` thumbnails; its group is its
 ``group_size`` highest-activating thumbnails; the top one is held out and the group's
-statistic (the median views) is taken over the other ``group_size - 1``. Features are ranked
-by that statistic; the top ``top_k`` are "high-view features", the bottom ``top_k`` "low-view".
+statistic (the median views, or the mean in the single-channel variant) is taken over the other
+``group_size - 1``. Features are ranked by that statistic; the top ``top_k`` are "high-view
+features", the bottom ``top_k`` "low-view". A feature's magnitude divides its group statistic by
+the same statistic of the whole dataset (a mean by a mean, a median by a median).
 
 Activations may be a dense array or a SciPy sparse matrix (thumbnails x latents); a TopK SAE's
 activations are sparse, which is what makes 524,288 thumbnails cheap.
@@ -27,17 +29,23 @@ class FeatureGroups:
     table : pd.DataFrame
         One row per qualifying feature: ``feature`` (latent index), ``n_active``, ``group_stat``
         (median or mean views of the group without its held-out members), ``held_out`` (the
-        first held-out thumbnail's row), ``magnitude`` (``group_stat`` / dataset median), ``rank``
+        first held-out thumbnail's row), ``magnitude`` (``group_stat`` / ``dataset_stat``), ``rank``
         (1 = highest ``group_stat``).
     members : np.ndarray
         ``(n_features, group_size)`` row indices of each group, highest activation first.
     n_held_out : int
         How many of each group's top members are held out.
+    statistic : str
+        "median" or "mean": what ``group_stat`` and ``dataset_stat`` hold.
+    dataset_stat : float
+        The same statistic over every thumbnail's views (the magnitudes' denominator).
     """
 
     table: pd.DataFrame
     members: np.ndarray
     n_held_out: int
+    statistic: str = "median"
+    dataset_stat: float = float("nan")
 
     @property
     def kept(self) -> np.ndarray:
@@ -68,6 +76,25 @@ def group_statistic(values: np.ndarray, statistic: str) -> np.ndarray:
     if statistic == "mean":
         return np.mean(values, axis=-1)
     raise ValueError(f"statistic must be 'median' or 'mean', got {statistic!r}")
+
+
+def dataset_statistic(views: np.ndarray, statistic: str) -> float:
+    """The group statistic of every video: what a magnitude divides by (like by like)."""
+    return float(group_statistic(np.asarray(views, dtype=float), statistic))
+
+
+def group_size_for_share(n_thumbnails: int, share: float, minimum: int = 3) -> int:
+    """Thumbnails per group that make up ``share`` of ``n_thumbnails`` (published: 400 of 524,288)."""
+    return max(minimum, int(round(share * n_thumbnails)))
+
+
+def ranked(table: pd.DataFrame) -> pd.DataFrame:
+    """Set ``rank`` (1 = highest ``group_stat``, ties by lower feature index) in place; return the table."""
+    order = np.lexsort((table["feature"].to_numpy(), -table["group_stat"].to_numpy()))
+    rank = np.empty(len(table), dtype=np.int64)
+    rank[order] = np.arange(1, len(table) + 1)
+    table["rank"] = rank
+    return table
 
 
 def find_feature_groups(activations: np.ndarray | sp.spmatrix, views: np.ndarray, *,
@@ -124,7 +151,7 @@ def find_feature_groups(activations: np.ndarray | sp.spmatrix, views: np.ndarray
         counts.append(count)
     members = np.array(rows_out, dtype=np.int64).reshape(len(rows_out), group_size)
     stats = group_statistic(views[members[:, n_held_out:]], statistic) if len(feats) else np.empty(0)
-    dataset_stat = float(np.median(views))
+    dataset_stat = dataset_statistic(views, statistic)
     table = pd.DataFrame({
         "feature": np.array(feats, dtype=np.int64),
         "n_active": np.array(counts, dtype=np.int64),
@@ -133,10 +160,8 @@ def find_feature_groups(activations: np.ndarray | sp.spmatrix, views: np.ndarray
         "magnitude": stats / dataset_stat,
     })
     # Rank by the statistic, ties by feature index, so the ranking is deterministic.
-    order = np.lexsort((table["feature"].to_numpy(), -table["group_stat"].to_numpy()))
-    table["rank"] = np.empty(len(table), dtype=np.int64)
-    table.loc[order, "rank"] = np.arange(1, len(table) + 1)
-    return FeatureGroups(table=table, members=members, n_held_out=n_held_out)
+    return FeatureGroups(table=ranked(table), members=members, n_held_out=n_held_out, statistic=statistic,
+                         dataset_stat=dataset_stat)
 
 
 def high_low(groups: FeatureGroups, top_k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -159,9 +184,62 @@ def feature_status(groups: FeatureGroups, top_k: int) -> pd.Series:
     return status
 
 
-def held_out_rows(groups: FeatureGroups, features: np.ndarray) -> np.ndarray:
-    """Held-out thumbnail rows of the given features (all held-out members, flattened)."""
+def held_out_rows(groups: FeatureGroups, features: np.ndarray, distinct: bool = False) -> np.ndarray:
+    """Held-out thumbnail rows of the given features (all held-out members, flattened).
+
+    With overlapping groups one thumbnail can be the top activation of several features;
+    ``distinct`` counts it once (sorted unique rows), as an independent-videos test needs.
+    """
     index = pd.Index(groups.table["feature"]).get_indexer(np.asarray(features))
     if (index < 0).any():
         raise KeyError(f"features {np.asarray(features)[index < 0].tolist()} do not qualify")
-    return groups.held_out[index].ravel()
+    rows = groups.held_out[index].ravel()
+    return np.unique(rows) if distinct else rows
+
+
+def group_overlap(groups: FeatureGroups, n_thumbnails: int) -> dict:
+    """How much the feature groups share thumbnails, beside what random groups would share.
+
+    Returns ``n_groups``, ``group_size``, ``group_share`` (group size / thumbnails),
+    ``groups_per_member`` (mean number of groups a member thumbnail is in),
+    ``groups_per_member_random`` (its expectation for random groups of the same size:
+    ``1 + (n_groups - 1) * group_share``), ``share_members_in_several_groups``,
+    ``mean_pairwise_jaccard`` and ``mean_pairwise_jaccard_random`` (random groups, approximately
+    ``share / (2 - share)``).
+    """
+    members = np.asarray(groups.members)
+    n_groups, size = members.shape
+    share = size / n_thumbnails
+    counts = np.bincount(members.ravel(), minlength=n_thumbnails)
+    counts = counts[counts > 0]
+    incidence = sp.csr_matrix((np.ones(members.size, dtype=np.float32),
+                               (np.repeat(np.arange(n_groups), size), members.ravel())), shape=(n_groups, n_thumbnails))
+    shared = (incidence @ incidence.T).toarray()          # |A & B| of every pair of groups
+    upper = np.triu_indices(n_groups, 1)
+    jaccard = shared[upper] / (2 * size - shared[upper]) if n_groups > 1 else np.zeros(0)
+    return {
+        "n_groups": int(n_groups), "group_size": int(size), "group_share": float(share),
+        "groups_per_member": float(counts.mean()) if counts.size else float("nan"),
+        "groups_per_member_random": float(1 + (n_groups - 1) * share),
+        "share_members_in_several_groups": float((counts > 1).mean()) if counts.size else float("nan"),
+        "mean_pairwise_jaccard": float(jaccard.mean()) if jaccard.size else float("nan"),
+        "mean_pairwise_jaccard_random": float(share / (2 - share)),
+    }
+
+
+def top_activations(activations: np.ndarray | sp.spmatrix, features: np.ndarray, n_top: int,
+                    threshold: float = 0.05) -> np.ndarray:
+    """The ``n_top`` highest-activating rows of each latent in ``features`` (e.g. in another corpus).
+
+    Returns ``(len(features), n_top)`` row indices, highest first; ``-1`` pads a latent that is
+    active (above ``threshold``) on fewer than ``n_top`` rows.
+    """
+    csc = sp.csc_matrix(activations) if not sp.issparse(activations) else activations.tocsc()
+    out = np.full((len(features), n_top), -1, dtype=np.int64)
+    for i, j in enumerate(np.asarray(features, dtype=np.int64)):
+        lo, hi = csc.indptr[j], csc.indptr[j + 1]
+        data, rows = csc.data[lo:hi], csc.indices[lo:hi]
+        active = data > threshold
+        top = _top_rows(rows[active], data[active], n_top)
+        out[i, :top.size] = top
+    return out
