@@ -63,7 +63,7 @@ import numpy as np
 import pandas as pd
 
 from thumbnail_lab.dataset import ensure_dataset
-from thumbnail_lab.generative import evaluation, figures
+from thumbnail_lab.generative import evaluation, figures, interpolation
 from thumbnail_lab.generative.feature_extractor import ensure_feature_extractor
 from thumbnail_lab.generative.gan import Discriminator, GANConfig, Generator, n_parameters
 from thumbnail_lab.generative.gan_training import (
@@ -80,13 +80,17 @@ from thumbnail_lab.plotting import image_grid, save_fig
 
 # %% [markdown]
 # ## The data
-# The generator sees the dataset's cleaned thumbnails, downscaled to the training resolution.
+# The generator sees the dataset's cleaned thumbnails of the train and validation rows,
+# downscaled to the training resolution; the test rows stay out of training (chapter 03 uses
+# them as the held-out control of its copy check).
 
 # %%
 ds = ensure_dataset(source, scenario=scenario, n_videos=n_videos, seed=seed)
-images = np.asarray(ds.images(width=width, height=height))
+split = ds.split("random")
+train_rows = np.sort(np.concatenate([split["train"], split["val"]]))   # the test rows stay out of training
+images = np.asarray(ds.images(width=width, height=height))[train_rows]
 ch.record("gan_n_train", len(images))
-print(f"{ds.name}: {len(images)} thumbnails at {width}x{height}")
+print(f"{ds.name}: {len(images)} training thumbnails at {width}x{height}")
 
 # %% mystnb={"figure": {"caption": "Sixteen training thumbnails drawn at random, at the resolution the GAN sees.", "name": "fig-gan-training-examples"}}
 show = ch.rng.choice(len(images), 16, replace=False)
@@ -140,13 +144,15 @@ save_fig(figures.labelled_rows(rows), "snapshots", ch.name)
 # ## Measuring the samples
 # Looking is not measuring. A small CNN, trained on ThumbWorld's truth columns to recognise
 # each element (face, text, food, logo...), labels the elements in any image, and its pooled
-# features are the space in which we measure diversity: the mean distance between two
-# samples, divided by the same quantity for real thumbnails (1 = as varied as the data; near
-# 0 = every sample looks alike, the mode collapse GANs are known for). The same extractor
-# scores both generators in {ref}`chapter-diffusion`.
+# features are the space of every distance below (`evaluation.metric_features`). Collapse is
+# read from coverage (Naeem et al., 2020): the share of real thumbnails whose neighbourhood
+# holds at least one sample, against the share that samples of the data itself would reach.
+# A set below half of that expectation is flagged as collapsed; {ref}`chapter-diffusion` shows
+# the detector catching a planted collapse and sparing held-out thumbnails. The same extractor
+# scores both generators there.
 
 # %%
-labels, label_names = evaluation.element_labels(ds.metadata, ds.elements)
+labels, label_names = evaluation.element_labels(ds.metadata.iloc[train_rows], ds.elements)
 extractor, extractor_scores = ensure_feature_extractor(images, labels, label_names, ds.name,
                                                        chapter_dir("03_diffusion"), epochs=feature_epochs,
                                                        seed=seed)
@@ -179,7 +185,8 @@ scores = {name: evaluation.score_samples(extractor, s, reference, seed=seed) for
 scores["stabilised"]["d_loss_final"] = float(run.history["d_loss"].tail(10).mean())
 scores["no stabilisers"]["d_loss_final"] = float(ablated.history["d_loss"].tail(10).mean())
 table = pd.DataFrame({k: evaluation.public(v) for k, v in scores.items()}).T
-table[["n_samples", "diversity_ratio", "coverage", "fd", "kid", "precision", "recall", "d_loss_final"]].round(3)
+table[["n_samples", "fd", "kid", "kid_sd", "precision", "recall", "coverage", "expected_coverage", "collapsed",
+       "mush", "elements_shown", "d_loss_final"]].round(3)
 
 # %% mystnb={"figure": {"caption": "Random samples (not selected) of the stabilised GAN (top two rows) and of the GAN without stabilisers (bottom two rows).", "name": "fig-gan-ablation-samples"}}
 rows = {"stabilised": samples["stabilised"][:10], "": samples["stabilised"][10:20],
@@ -189,24 +196,24 @@ save_fig(figures.labelled_rows(rows), "ablation_samples", ch.name)
 # %%
 stab, ablation = scores["stabilised"], scores["no stabilisers"]
 for name, s in (("stab", stab), ("ablation", ablation)):
-    for metric in ("diversity_ratio", "coverage", "fd", "kid", "d_loss_final"):
+    for metric in ("coverage", "expected_coverage", "elements_shown", "mush", "fd", "kid", "d_loss_final"):
         ch.record(f"gan_{name}_{metric}", s[metric])
 ch.record("gan_n_eval", n_eval_samples)
-ch.record("gan_collapse_ratio", evaluation.COLLAPSE_RATIO)
-ch.record("gan_diversity_verdict", evaluation.diversity_verdict(stab, ablation))
+ch.record("gan_collapse_verdict", evaluation.collapse_verdict(stab, ablation))
 ch.record("gan_coverage_word", evaluation.coverage_word(stab, ablation))
 ch.record("gan_fd_word", evaluation.fd_word(stab, ablation))
 _ = ch.record("gan_discriminator_word", "won" if evaluation.discriminator_won(stab, ablation) else "did not win")
 
 # %% [markdown]
 # The table scores {glue:text}`gan_n_eval` random samples of each GAN against the same real
-# thumbnails. Without the stabilisers the generator {glue:text}`gan_diversity_verdict`: its
-# diversity ratio is {glue:text}`gan_ablation_diversity_ratio:.2f`, against
-# {glue:text}`gan_stab_diversity_ratio:.2f` with them (a ratio below
-# {glue:text}`gan_collapse_ratio:.1f`, where the stabilised GAN's is above it, counts as a
-# collapse). It covers {glue:text}`gan_coverage_word` of ThumbWorld's elements (element
-# coverage, the share of elements shown at least half as often as in the data:
-# {glue:text}`gan_ablation_coverage:.2f` against {glue:text}`gan_stab_coverage:.2f`), and its
+# thumbnails. Without the stabilisers the generator {glue:text}`gan_collapse_verdict`: its
+# coverage is {glue:text}`gan_ablation_coverage:.2f`, against {glue:text}`gan_stab_coverage:.2f`
+# with them (samples of the data itself would reach {glue:text}`gan_stab_expected_coverage:.2f`;
+# below half of that counts as a collapse). Its share of mush (flat, black or white samples) is
+# {glue:text}`gan_ablation_mush:.0%` against {glue:text}`gan_stab_mush:.0%`. It shows
+# {glue:text}`gan_coverage_word` of ThumbWorld's elements (the share of elements shown at least
+# half as often as in the data: {glue:text}`gan_ablation_elements_shown:.2f` against
+# {glue:text}`gan_stab_elements_shown:.2f`), and its
 # Fréchet distance to the training set is {glue:text}`gan_fd_word`:
 # {glue:text}`gan_ablation_fd:.2f` against {glue:text}`gan_stab_fd:.2f`.
 # Its discriminator {glue:text}`gan_discriminator_word` the game: its final loss is
@@ -216,15 +223,59 @@ _ = ch.record("gan_discriminator_word", "won" if evaluation.discriminator_won(st
 # {numref}`fig-gan-ablation-samples` show the losses and samples behind these numbers. The
 # Fréchet distance and KID are explained in {ref}`chapter-diffusion`.
 #
+# ### Which batch-norm mode to sample in
+# The generator trained with batch normalisation on batches of {glue:text}`gan_batch` images;
+# sampling in eval mode uses the running statistics instead. The table scores the same latents
+# both ways.
+
+# %%
+bn_modes = {"eval mode (running statistics)": samples["stabilised"],
+            "training mode (batch statistics)": sample_gan(run.generator, n_eval_samples, seed + 100,
+                                                           batch_stats=True, batch_size=batch_size)}
+bn_scores = {k: evaluation.public(evaluation.score_samples(extractor, v, reference, seed=seed))
+             for k, v in bn_modes.items()}
+ch.record("gan_bn_modes", {k: {m: v[m] for m in ("fd", "kid", "kid_sd", "coverage")} for k, v in bn_scores.items()})
+pd.DataFrame(bn_scores).T[["fd", "kid", "kid_sd", "precision", "recall", "coverage"]].round(3)
+
+# %% [markdown]
+# The samples saved for chapters 03 and 04 are drawn in eval mode; where the two rows differ
+# by more than the KID standard deviation, the mode matters at this budget.
+#
 # ## A walk through latent space
 # A generator that has learned a smooth map turns a straight (spherical) path between two
 # latent vectors into a gradual morph between two images, not a jump.
 
-# %% mystnb={"figure": {"caption": "A latent walk through four random points of the stabilised generator (read left to right, top to bottom); the animated version is saved as latent_walk.gif beside the chapter's figures.", "name": "fig-gan-latent-walk"}}
+# %% mystnb={"figure": {"caption": "A latent walk through four random points of the stabilised generator (read left to right, top to bottom); the animation follows.", "name": "fig-gan-latent-walk"}}
 anchors = fixed_latents(4, config.z_dim, seed + 7)
 frames = sample_from_latents(run.generator, latent_walk(anchors, walk_frames))
 gif_path = save_gif(frames, ch.dir / "figures" / "latent_walk.gif")
 save_fig(image_grid(frames, ncols=min(len(frames), 2 * walk_frames)), "latent_walk", ch.name)
+
+# %%
+from IPython.display import Image
+
+Image(filename=str(gif_path))  # the animated walk, embedded in the page
+
+# %% [markdown]
+# Is the walk smooth? We measure it: the pixel distance between consecutive frames against the
+# distance between two random samples of the same generator (the step a walk would take if
+# every frame were a fresh draw). As a control, the same frames in shuffled order must fail.
+
+# %%
+walk = interpolation.walk_smoothness(frames, samples["stabilised"], seed=seed)
+control = interpolation.walk_smoothness(interpolation.shuffled(frames, seed), samples["stabilised"], seed=seed)
+for name, w in (("walk", walk), ("shuffled", control)):
+    ch.record(f"gan_{name}_max_ratio", w["max_ratio"])
+    ch.record(f"gan_{name}_mean_ratio", w["mean_ratio"])
+    ch.record(f"gan_{name}_smooth", evaluation.flagged_word(not w["smooth"]))
+_ = ch.record("gan_smooth_step", interpolation.SMOOTH_STEP)
+
+# %% [markdown]
+# Consecutive frames are on average {glue:text}`gan_walk_mean_ratio:.2f` and at most
+# {glue:text}`gan_walk_max_ratio:.2f` of the distance between random samples; the shuffled
+# control's largest step is {glue:text}`gan_shuffled_max_ratio:.2f`. A walk whose largest step
+# exceeds {glue:text}`gan_smooth_step:.1f` of that distance is flagged as jumping: the walk is
+# {glue:text}`gan_walk_smooth`, the shuffled control {glue:text}`gan_shuffled_smooth`.
 
 # %% [markdown]
 # ## Saving what later chapters read
@@ -247,17 +298,17 @@ print(f"saved {saved.shape[0]} samples and gan.pt under {ch.dir}")
 #   ({glue:text}`gan_train_seconds:.0f` s on this CPU) moves from grey noise to colour fields
 #   and coarse layouts ({numref}`fig-gan-snapshots`); its Fréchet distance to the training
 #   thumbnails is {glue:text}`gan_stab_fd:.1f` in the project's feature space.
-# - With the stabilisers its samples reach a diversity ratio of
-#   {glue:text}`gan_stab_diversity_ratio:.2f` and cover {glue:text}`gan_stab_coverage:.2f` of
-#   the elements; without them {glue:text}`gan_ablation_diversity_ratio:.2f` and
+# - With the stabilisers its samples reach a coverage of {glue:text}`gan_stab_coverage:.2f`
+#   (expected for the data itself: {glue:text}`gan_stab_expected_coverage:.2f`); without them
 #   {glue:text}`gan_ablation_coverage:.2f`: without the stabilisers the generator
-#   {glue:text}`gan_diversity_verdict`.
-# - The latent walk ({numref}`fig-gan-latent-walk`) changes gradually from frame to frame:
-#   the generator's map is smooth, whatever the quality of its images.
+#   {glue:text}`gan_collapse_verdict`.
+# - The latent walk ({numref}`fig-gan-latent-walk`) is {glue:text}`gan_walk_smooth` as jumping
+#   (largest step {glue:text}`gan_walk_max_ratio:.2f` of a random pair's distance), the
+#   shuffled control {glue:text}`gan_shuffled_smooth`.
 #
 # ## Exercises
 # 1. Set `ablation_steps` to three times `gan_steps`. Predict: does the unstabilised GAN's
-#    diversity ratio recover or collapse further with more training?
-# 2. Turn off one stabiliser at a time (edit `GANConfig(..., spectral_norm=False)`). Which one
-#    matters most for diversity here? Predict before you run.
+#    coverage recover or fall further with more training?
+# 2. Turn off one stabiliser at a time (`config.without("spectral_norm")`, see `STABILISERS`).
+#    Which one matters most for coverage here? Predict before you run.
 # 3. Halve `g_channels`. How do the Fréchet distance and the training time change?

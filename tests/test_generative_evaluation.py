@@ -6,21 +6,18 @@ from thumbnail_lab.generative import evaluation as ev
 BASE = {"fd": 10.0, "kid": 0.5, "precision": 0.5, "recall": 0.4, "coverage": 0.8, "diversity_ratio": 0.9}
 
 
-def test_collapse_is_named_only_when_measured():
-    collapsed = {**BASE, "diversity_ratio": 0.2, "coverage": 0.3, "fd": 30.0}
-    assert ev.diversity_verdict(BASE, collapsed) == "collapsed"
-    assert ev.coverage_word(BASE, collapsed) == "fewer" and ev.fd_word(BASE, collapsed) == "worse"
-    recovered = {**BASE, "diversity_ratio": 1.0, "fd": 5.0}
-    assert ev.diversity_verdict(BASE, recovered) == "kept its diversity" and ev.fd_word(BASE, recovered) == "better"
-    assert ev.coverage_word(BASE, recovered) == "as many" and ev.coverage_word(BASE, {**BASE, "coverage": 1}) == "more"
-
-
-def test_less_varied_is_not_called_a_collapse():
-    assert ev.diversity_verdict(BASE, {**BASE, "diversity_ratio": 0.7}) == "lost some diversity"
-    # below the threshold, but so is the stabilised GAN: less varied, not a collapse caused by the ablation
-    assert ev.diversity_verdict({**BASE, "diversity_ratio": 0.5}, {**BASE, "diversity_ratio": 0.3}) \
-        == "lost some diversity"
-    assert ev.diversity_verdict(BASE, {**BASE, "diversity_ratio": 0.65}, collapse_ratio=0.7) == "collapsed"
+def test_collapse_is_named_only_when_flagged():
+    stab = {**BASE, "collapsed": False, "elements_shown": 0.8}
+    collapsed = {**BASE, "collapsed": True, "coverage": 0.1, "elements_shown": 0.3, "fd": 30.0}
+    assert ev.collapse_verdict(stab, collapsed) == "collapsed"
+    assert ev.coverage_word(stab, collapsed) == "fewer" and ev.fd_word(stab, collapsed) == "worse"
+    less = {**stab, "coverage": 0.5}
+    assert ev.collapse_verdict(stab, less) == "covers less of the data"
+    assert ev.collapse_verdict(stab, stab) == "covers as much of the data"
+    # flagged, but so is the stabilised GAN: not a collapse caused by the ablation
+    assert ev.collapse_verdict({**stab, "collapsed": True}, collapsed) == "covers less of the data"
+    assert ev.coverage_word(stab, {**stab, "elements_shown": 1}) == "more" and ev.coverage_word(stab, stab) == "as many"
+    assert ev.flagged_word(True) == "flagged" and ev.flagged_word(False) == "not flagged"
 
 
 def test_discriminator_wins_below_half_the_stabilised_loss():

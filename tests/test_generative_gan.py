@@ -4,7 +4,16 @@ import pytest
 import torch
 
 from thumbnail_lab.generative.gan import Discriminator, GANConfig, Generator, discriminator_loss
-from thumbnail_lab.generative.gan_training import gan_samples, gan_training_seconds, load_gan, sample_gan, save_gan, train_gan
+from thumbnail_lab.generative.gan_training import (
+    ablation_variants,
+    explosion,
+    gan_samples,
+    gan_training_seconds,
+    load_gan,
+    sample_gan,
+    save_gan,
+    train_gan,
+)
 from thumbnail_lab.generative.images import synthetic_thumbnails, to_signed_tensor, to_uint8
 from thumbnail_lab.generative.interpolation import latent_walk, save_gif, slerp
 from thumbnail_lab.threads import torch_threads
@@ -81,3 +90,43 @@ def test_latent_walk_and_gif(tmp_path):
     from PIL import Image
     with Image.open(path) as im:
         assert im.n_frames == 5 and im.size == (28 * 4, 16 * 4)
+
+
+def test_leave_one_out_variants_switch_one_stabiliser_each():
+    variants = ablation_variants(TINY)
+    assert len(variants) == 7
+    assert variants["without spectral norm"].d_batch_norm and not variants["without spectral norm"].spectral_norm
+    assert variants["without grad clip"].grad_clip is None and variants["without grad clip"].spectral_norm
+    none = variants["none (DCGAN, batch-norm D)"]
+    assert (none.spectral_norm, none.label_smoothing, none.instance_noise, none.grad_clip, none.d_batch_norm) \
+        == (False, 1.0, 0.0, None, True)
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in Discriminator(none).modules())
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in Discriminator(TINY).modules())
+    with pytest.raises(ValueError, match="batch norm"):
+        GANConfig(loss="wgan-gp", d_batch_norm=True)
+
+
+def test_wgan_gp_trains_with_five_critic_steps_and_logs_gradient_norms():
+    images, _ = synthetic_thumbnails(64, 16, 28, seed=1)
+    run = train_gan(images, TINY.wgan_gp(), steps=3, seed=0, log_every=1)
+    assert run.images_seen == 3 * 5 * TINY.batch_size
+    assert {"d_grad", "g_grad"} <= set(run.history) and (run.history["d_grad"] > 0).all()
+    clipped = train_gan(images, TINY, steps=3, seed=0, log_every=1)
+    assert clipped.history["d_grad"].notna().all()   # the norm before clipping, not the clipped one
+
+
+def test_explosion_compares_the_peak_with_the_median():
+    import pandas as pd
+    calm = pd.DataFrame({"step": range(10), "d_grad": [1.0] * 10})
+    spike = pd.DataFrame({"step": range(10), "d_grad": [1.0] * 9 + [50.0]})
+    assert not explosion(calm)["exploded"] and explosion(spike)["exploded"] and explosion(spike)["peak_step"] == 9
+
+
+def test_batch_stat_sampling_leaves_running_statistics_alone():
+    images, _ = synthetic_thumbnails(32, 16, 28)
+    gen = train_gan(images, TINY, steps=3, seed=0).generator
+    before = {k: v.clone() for k, v in gen.state_dict().items()}
+    a = sample_gan(gen, 32, seed=5, batch_stats=True, batch_size=16)
+    assert all(torch.equal(v, gen.state_dict()[k]) for k, v in before.items())
+    assert np.array_equal(a, sample_gan(gen, 32, seed=5, batch_stats=True, batch_size=16))
+    assert not np.array_equal(a, sample_gan(gen, 32, seed=5))   # eval mode uses the running statistics

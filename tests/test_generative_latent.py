@@ -16,7 +16,8 @@ from thumbnail_lab.generative.latent import (
 from thumbnail_lab.threads import torch_threads
 
 AE = AutoencoderConfig(height=16, width=32, channels=8, latent_channels=4, lr=3e-3, batch_size=16)
-LATENT = DiffusionConfig(height=4, width=8, channels=4, patch=1, block_out_channels=(16,), num_train_timesteps=50,
+LATENT = DiffusionConfig(height=4, width=8, channels=4, pixel_space=False, patch=1, block_out_channels=(16,),
+                         num_train_timesteps=50,
                          prediction_type="v_prediction", batch_size=16, lr=3e-3)
 
 

@@ -46,6 +46,7 @@ class DiffusionConfig:
     height: int = 36
     width: int = 64
     channels: int = 3                                # 3 for pixels, the latent channels for latents
+    pixel_space: bool = True                         # False: the UNet denoises an autoencoder's latents
     patch: int = 2                                   # 1 = full resolution, 2 = 2x2 pixel-unshuffle
     block_out_channels: tuple[int, ...] = (64, 128)
     layers_per_block: int = 1
@@ -63,6 +64,9 @@ class DiffusionConfig:
         if self.height % factor or self.width % factor:
             raise ValueError(f"{self.height}x{self.width} is not divisible by {factor} "
                              f"(patch {self.patch}, {len(self.block_out_channels)} UNet levels)")
+        if self.pixel_space and self.channels != 3:
+            raise ValueError(f"a pixel-space model denoises 3 channels, got {self.channels}; "
+                             "set pixel_space=False for latents")
         if self.prediction_type not in ("epsilon", "v_prediction", "sample"):
             raise ValueError("prediction_type must be 'epsilon', 'v_prediction' or 'sample', "
                              f"got {self.prediction_type!r}")
@@ -97,7 +101,7 @@ def make_scheduler(config: DiffusionConfig, kind: str = "ddpm") -> DDPMScheduler
     """The training/ancestral ``DDPMScheduler`` or a ``DDIMScheduler`` sharing its noise schedule."""
     ddpm = DDPMScheduler(num_train_timesteps=config.num_train_timesteps, beta_schedule=config.beta_schedule,
                          prediction_type=config.prediction_type, timestep_spacing="trailing",
-                         clip_sample=config.channels == 3)  # pixels live in [-1, 1]; standardised latents do not
+                         clip_sample=config.pixel_space)  # pixels live in [-1, 1]; standardised latents do not
     if kind == "ddpm":
         return ddpm
     if kind == "ddim":
@@ -177,7 +181,7 @@ def train_diffusion(images: np.ndarray | torch.Tensor, config: DiffusionConfig, 
     model = PatchedUNet(config)
     ema = EMAModel(model.parameters(), decay=0.9999, use_ema_warmup=True, power=config.ema_power)
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
-    sched = warmup_cosine(opt, config.lr, steps)
+    sched = warmup_cosine(opt, steps)
     scheduler = make_scheduler(config)
     rng = torch.Generator().manual_seed(seed + 1)
     run = DiffusionRun(config, model, model, pd.DataFrame())
@@ -222,7 +226,7 @@ def _ema_copy(model: nn.Module, ema: EMAModel) -> nn.Module:
 def _training_data(images: np.ndarray | torch.Tensor, config: DiffusionConfig) -> torch.Tensor:
     """Pixels as a [-1, 1] tensor, or latents as they are, checked against the config's space."""
     if not isinstance(images, torch.Tensor):
-        if config.channels != 3:
+        if not config.pixel_space:
             raise ValueError(f"the config denoises {config.channels}-channel latents: pass latents, not images")
         return training_tensor(images, config.height, config.width)
     expected = (config.channels, config.height, config.width)
@@ -249,9 +253,9 @@ def sample(model: nn.Module, config: DiffusionConfig, n: int, seed: int, sampler
     the trajectory ``[(timestep, x_t as uint8), ...]`` of the first batch. A model trained on
     latents needs its ``autoencoder``, which decodes the samples (and the trajectory).
     """
-    if (autoencoder is None) != (config.channels == 3):
+    if (autoencoder is None) != config.pixel_space:
         raise ValueError("pass the autoencoder exactly when the model denoises latents "
-                         f"(config.channels = {config.channels})")
+                         f"(config.pixel_space = {config.pixel_space})")
     scheduler = make_scheduler(config, sampler)
     scheduler.set_timesteps(config.num_train_timesteps if sampler == "ddpm" else num_steps)
     rng = torch.Generator().manual_seed(seed)
@@ -310,9 +314,21 @@ def load_diffusion(path: str | Path) -> tuple[PatchedUNet, DiffusionConfig, dict
     state = torch.load(Path(path), map_location="cpu", weights_only=False)
     cfg = dict(state["config"])
     cfg["block_out_channels"] = tuple(cfg["block_out_channels"])
+    cfg.setdefault("pixel_space", state.get("autoencoder") is None)  # checkpoints from before the flag
     config = DiffusionConfig(**cfg)
     model = PatchedUNet(config)
     model.load_state_dict(state["ema"])
     model.eval()
     ae = state.get("autoencoder")
     return model, config, state["extra"], autoencoder_from_state(ae) if ae is not None else None
+
+
+def main_steps_problem(main_steps: int, compared_steps: list[int] | tuple[int, ...]) -> str | None:
+    """Why ``main_steps`` cannot be the chapter's sampler (it must be one of the compared DDIM step counts), or None.
+
+    The comparison samples and the text quote the trade-off row of the main sampler; a count that
+    was not timed and scored there would leave them quoting a different sampler.
+    """
+    if main_steps in compared_steps:
+        return None
+    return f"parameter 'main_ddim_steps' must be one of ddim_steps {list(compared_steps)}, got {main_steps}"

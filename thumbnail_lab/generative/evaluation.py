@@ -9,8 +9,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .collapse import collapse_flagged, collapse_scores, mush_share
 from .feature_extractor import FeatureExtractor, embed_images, predict_labels
 from .metrics import diversity, element_coverage, frechet_distance, kernel_inception_distance, precision_recall
+
+
+def metric_features(space: FeatureExtractor, images: np.ndarray) -> np.ndarray:
+    """The features every distance of both chapters is computed in (FD, KID, precision/recall, coverage).
+
+    The one place that says which network embeds the images: today the in-project element CNN;
+    switching to the pretrained encoder (``thumbnail_lab.encoder``) is a change of this line.
+    """
+    return embed_images(space, images)
 
 
 @dataclass
@@ -28,29 +38,35 @@ class Reference:
 
 def reference_from(extractor: FeatureExtractor, images: np.ndarray) -> Reference:
     """Embed and label real thumbnails once, for every later comparison."""
-    features = embed_images(extractor, images)
+    features = metric_features(extractor, images)
     return Reference(features, predict_labels(extractor, images), diversity(features))
 
 
 def score_samples(extractor: FeatureExtractor, samples: np.ndarray, reference: Reference,
                   seed: int = 0) -> dict[str, float]:
-    """Fréchet distance, KID, precision/recall, diversity ratio and element coverage of ``samples``.
+    """Fréchet distance, KID, precision/recall, density/coverage, collapse and element shares of ``samples``.
 
-    ``diversity_ratio`` is the samples' mean pairwise feature distance over the real images'
-    (1 = as varied as the data, near 0 = mode collapse). ``coverage`` is the share of elements
-    the samples show at least half as often as the real data does; ``element_error`` the mean
-    absolute difference between the samples' and the real data's element frequencies (coverage
-    alone rewards a classifier that fires on everything in unrealistic images; this does not).
+    ``coverage``, ``density``, ``distinct_neighbours`` and ``collapsed`` are those of
+    :mod:`thumbnail_lab.generative.collapse`, against a reference subset as large as the samples;
+    ``mush`` the share of near-uniform, black or white samples. ``diversity_ratio`` is the
+    samples' mean pairwise feature distance over the real images' (reported, not used as a
+    verdict: it calls uniform noise collapsed). ``elements_shown`` is the share of elements the
+    samples show at least half as often as the real data does; ``element_error`` the mean
+    absolute difference between the samples' and the real data's element frequencies.
     """
-    feats = embed_images(extractor, samples)
+    feats = metric_features(extractor, samples)
     probs = predict_labels(extractor, samples)
     kid, kid_sd = kernel_inception_distance(reference.features, feats, subset_size=min(200, len(feats)), seed=seed)
-    precision, recall = precision_recall(reference.features[: max(len(feats), 50)], feats)
+    ref = reference.features[: max(len(feats), 50)]
+    precision, recall = precision_recall(ref, feats)
+    collapse = collapse_scores(ref, feats)
     return {"n_samples": int(len(samples)), "n_reference": int(len(reference.features)),
             "fd": frechet_distance(reference.features, feats), "kid": kid, "kid_sd": kid_sd,
-            "precision": precision, "recall": recall,
-            "diversity_ratio": diversity(feats, seed=seed) / reference.diversity,
-            "coverage": element_coverage(reference.frequencies, (probs > 0.5).mean(0)),
+            "precision": precision, "recall": recall, "density": collapse["density"],
+            "coverage": collapse["coverage"], "expected_coverage": collapse["expected_coverage"],
+            "distinct_neighbours": collapse["distinct_neighbours"], "collapsed": collapse_flagged(collapse),
+            "mush": mush_share(samples), "diversity_ratio": diversity(feats, seed=seed) / reference.diversity,
+            "elements_shown": element_coverage(reference.frequencies, (probs > 0.5).mean(0)),
             "element_error": float(np.abs((probs > 0.5).mean(0) - reference.frequencies).mean()),
             "_probabilities": probs}
 
@@ -80,23 +96,26 @@ def element_labels(metadata, elements: tuple[str, ...] | list[str]) -> tuple[np.
 # The words the chapters' prose glues in, chosen from the scores above. Each returns a word or a
 # flag, never a sentence: the sentences live in the chapters' markdown.
 
-#: A GAN whose diversity ratio falls below this (where the stabilised GAN's does not) has collapsed.
-COLLAPSE_RATIO = 0.6
 #: An element classifier with a held-out AUC below this barely tells the element apart.
 LEGIBLE_AUC = 0.7
 
 
-def diversity_verdict(stabilised: dict, ablated: dict, collapse_ratio: float = COLLAPSE_RATIO) -> str:
-    """What losing the stabilisers did to diversity: "collapsed", "lost some diversity" or "kept its diversity"."""
-    d_s, d_a = stabilised["diversity_ratio"], ablated["diversity_ratio"]
-    if d_a < collapse_ratio <= d_s:
+def collapse_verdict(stabilised: dict, ablated: dict) -> str:
+    """What losing the stabilisers did: "collapsed" (flagged where the stabilised GAN is not), "covers less
+    of the data" (lower coverage, not flagged) or "covers as much of the data"."""
+    if ablated["collapsed"] and not stabilised["collapsed"]:
         return "collapsed"
-    return "lost some diversity" if d_a < d_s else "kept its diversity"
+    return "covers less of the data" if ablated["coverage"] < stabilised["coverage"] else "covers as much of the data"
+
+
+def flagged_word(flagged: bool) -> str:
+    """A detector's verdict on one set: "flagged" or "not flagged"."""
+    return "flagged" if flagged else "not flagged"
 
 
 def coverage_word(stabilised: dict, ablated: dict) -> str:
-    """How many elements the ablated GAN covers next to the stabilised one: "fewer", "more" or "as many"."""
-    c_s, c_a = stabilised["coverage"], ablated["coverage"]
+    """How many elements the ablated GAN shows next to the stabilised one: "fewer", "more" or "as many"."""
+    c_s, c_a = stabilised["elements_shown"], ablated["elements_shown"]
     return "fewer" if c_a < c_s else "more" if c_a > c_s else "as many"
 
 
@@ -140,3 +159,11 @@ def copy_word(share: float) -> str:
 def legible(auc: float, min_auc: float = LEGIBLE_AUC) -> bool:
     """Whether a classifier's held-out AUC tells its element apart (False for NaN: no such label)."""
     return bool(auc >= min_auc)
+
+
+def element_rates(freq, labels: np.ndarray, names: list[str]) -> dict[str, dict[str, float]]:
+    """Per element: how often the classifier detects it in real thumbnails ("real") and in diffusion samples
+    ("sampled"), in GAN samples ("gan"), and its true prevalence in the training labels ("truth", the base rate)."""
+    truth = np.asarray(labels, dtype=float).mean(0)
+    return {name: {"real": float(freq.loc[name, "training"]), "sampled": float(freq.loc[name, "diffusion"]),
+                   "gan": float(freq.loc[name, "GAN"]), "truth": float(truth[j])} for j, name in enumerate(names)}

@@ -21,6 +21,10 @@ from ..atomic import atomic_path
 from ..progress import progress
 from ..threads import threaded
 from .images import to_signed_tensor
+from .optim import warmup_cosine
+
+#: Bumped when training changes (2: diffusers' warm-up + cosine schedule), so stale caches are retrained.
+EXTRACTOR_VERSION = 2
 
 
 class FeatureExtractor(nn.Module):
@@ -78,7 +82,7 @@ def train_feature_extractor(images: np.ndarray, labels: np.ndarray, label_names:
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
     g = torch.Generator().manual_seed(seed)
     steps = epochs * int(np.ceil(len(train) / batch_size))
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=max(steps, 2))
+    sched = warmup_cosine(opt, steps)
     model.train()
     for _ in progress(range(epochs), desc="feature extractor (epochs)"):
         order = torch.from_numpy(train)[torch.randperm(len(train), generator=g)]
@@ -128,7 +132,7 @@ def ensure_feature_extractor(images: np.ndarray, labels: np.ndarray, label_names
     """
     folder = Path(folder)
     key = {"dataset": dataset_name, "shape": list(np.shape(images)[1:]), "labels": list(label_names),
-           "epochs": epochs, "seed": seed}
+           "epochs": epochs, "seed": seed, "version": EXTRACTOR_VERSION}
     path = folder / "feature_extractor.pt"
     if path.exists():
         state = torch.load(path, map_location="cpu", weights_only=False)

@@ -89,3 +89,13 @@ def quality_along_training(table: pd.DataFrame, n_images: int) -> plt.Figure:
         ax.set(xscale="log", xlabel="training images seen (log scale)", ylabel=f"{label} (lower is better)")
     fig.suptitle(f"{n_images} samples per point, against the same real thumbnails", fontsize=9)
     return fig
+
+
+def copy_share_by_size(table: pd.DataFrame) -> plt.Figure:
+    """Copy share against training-set size (log axis), with the intervals' bars (columns n_train, copy_share, low, high)."""
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    err = np.vstack([table["copy_share"] - table["low"], table["high"] - table["copy_share"]])
+    ax.errorbar(table["n_train"], table["copy_share"], yerr=err, marker="o", capsize=3)
+    ax.set(xscale="log", xlabel="training thumbnails (log scale)", ylabel="share of samples flagged as copies",
+           ylim=(-0.02, 1.02))
+    return fig

@@ -13,11 +13,11 @@ import torch
 from ..atomic import atomic_path, write_json
 from ..progress import progress
 from ..threads import threaded
-from .gan import Discriminator, GANConfig, Generator, discriminator_loss, generator_loss
+from .gan import STABILISERS, Discriminator, GANConfig, Generator, discriminator_loss, generator_loss, gradient_penalty
 from .images import to_uint8, training_tensor
 
 #: Bumped whenever the networks change, so stale checkpoints are retrained rather than loaded.
-ARCHITECTURE_VERSION = 2
+ARCHITECTURE_VERSION = 3
 
 
 @dataclass
@@ -27,7 +27,7 @@ class GANRun:
     config: GANConfig
     generator: Generator
     discriminator: Discriminator
-    history: pd.DataFrame                       # step, d_loss, g_loss, d_real, d_fake
+    history: pd.DataFrame                       # step, d_loss, g_loss, d_real, d_fake, d_grad, g_grad
     snapshots: dict[int, np.ndarray] = field(default_factory=dict)  # step -> uint8 samples from fixed latents
     seconds: float = 0.0
     data_seconds: float = 0.0                   # time spent assembling batches (the data-wait share)
@@ -70,8 +70,8 @@ def train_gan(images: np.ndarray, config: GANConfig, steps: int, seed: int = 0,
     data = training_tensor(images, config.height, config.width)
     torch.manual_seed(seed)
     gen, disc = Generator(config), Discriminator(config)
-    opt_g = torch.optim.Adam(gen.parameters(), lr=config.lr_g, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(disc.parameters(), lr=config.lr_d, betas=(0.5, 0.999))
+    opt_g = torch.optim.Adam(gen.parameters(), lr=config.lr_g, betas=tuple(config.betas))
+    opt_d = torch.optim.Adam(disc.parameters(), lr=config.lr_d, betas=tuple(config.betas))
     rng = torch.Generator().manual_seed(seed + 1)
     z_fixed = fixed_latents(n_snapshot, config.z_dim, seed + 2)
     run = GANRun(config, gen, disc, pd.DataFrame())
@@ -81,13 +81,15 @@ def train_gan(images: np.ndarray, config: GANConfig, steps: int, seed: int = 0,
     start = time.perf_counter()
     for step in progress(range(1, steps + 1), desc=desc):
         t0 = time.perf_counter()
-        if pos + config.batch_size > len(data):  # new epoch: reshuffle
-            order, pos = torch.randperm(len(data), generator=rng), 0
-        real = data[order[pos:pos + config.batch_size]]
-        pos += config.batch_size
+        reals = []
+        for _ in range(config.n_critic):   # one real batch per discriminator update
+            if pos + config.batch_size > len(data):  # new epoch: reshuffle
+                order, pos = torch.randperm(len(data), generator=rng), 0
+            reals.append(data[order[pos:pos + config.batch_size]])
+            pos += config.batch_size
         run.data_seconds += time.perf_counter() - t0
-        stats = _train_step(gen, disc, opt_g, opt_d, real, config, step, steps, rng)
-        run.images_seen += len(real)
+        stats = _train_step(gen, disc, opt_g, opt_d, reals, config, step, steps, rng)
+        run.images_seen += sum(len(r) for r in reals)
         if step % log_every == 0 or step == steps:
             rows.append({"step": step, **stats})
         if step in snapshot_steps:
@@ -98,51 +100,94 @@ def train_gan(images: np.ndarray, config: GANConfig, steps: int, seed: int = 0,
     return run
 
 
-def _train_step(gen: Generator, disc: Discriminator, opt_g, opt_d, real: torch.Tensor, config: GANConfig,
+def _clipped_norm(params, clip: float | None) -> float:
+    """Clip the gradient norm to ``clip`` (if set) and return the norm before clipping."""
+    return float(torch.nn.utils.clip_grad_norm_(list(params), clip if clip is not None else float("inf")))
+
+
+def _train_step(gen: Generator, disc: Discriminator, opt_g, opt_d, reals: list[torch.Tensor], config: GANConfig,
                 step: int, steps: int, rng: torch.Generator) -> dict[str, float]:
-    """One discriminator update and one generator update; returns the losses and D's mean outputs."""
+    """``config.n_critic`` discriminator updates, one generator update; the losses, D's outputs and gradient norms.
+
+    ``d_grad`` and ``g_grad`` are the gradient norms before clipping: with clipping off they show a
+    loss explosion as it happens.
+    """
     gen.train()
-    n = len(real)
     sigma = config.instance_noise * max(0.0, 1.0 - step / steps)  # annealed to zero by the end
-    z = torch.randn(n, config.z_dim, generator=rng)
-    fake = gen(z)
 
     def noisy(x: torch.Tensor) -> torch.Tensor:
         return x + sigma * torch.randn(x.shape, generator=rng) if sigma > 0 else x
 
-    real_logits, fake_logits = disc(noisy(real)), disc(noisy(fake.detach()))
-    d_loss = discriminator_loss(real_logits, fake_logits, config)
-    opt_d.zero_grad(set_to_none=True)
-    d_loss.backward()
-    if config.grad_clip is not None:
-        torch.nn.utils.clip_grad_norm_(disc.parameters(), config.grad_clip)
-    opt_d.step()
+    for real in reals:
+        fake = gen(torch.randn(len(real), config.z_dim, generator=rng))
+        real_logits, fake_logits = disc(noisy(real)), disc(noisy(fake.detach()))
+        d_loss = discriminator_loss(real_logits, fake_logits, config)
+        if config.loss == "wgan-gp":
+            d_loss = d_loss + config.gp_weight * gradient_penalty(disc, real, fake.detach(), rng)
+        opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        d_grad = _clipped_norm(disc.parameters(), config.grad_clip)
+        opt_d.step()
 
     g_loss = generator_loss(disc(noisy(fake)), config)
     opt_g.zero_grad(set_to_none=True)
     g_loss.backward()
-    if config.grad_clip is not None:
-        torch.nn.utils.clip_grad_norm_(gen.parameters(), config.grad_clip)
+    g_grad = _clipped_norm(gen.parameters(), config.grad_clip)
     opt_g.step()
     return {"d_loss": d_loss.item(), "g_loss": g_loss.item(),
-            "d_real": torch.sigmoid(real_logits).mean().item(), "d_fake": torch.sigmoid(fake_logits).mean().item()}
+            "d_real": torch.sigmoid(real_logits).mean().item(), "d_fake": torch.sigmoid(fake_logits).mean().item(),
+            "d_grad": d_grad, "g_grad": g_grad}
 
 
 @torch.no_grad()
-def sample_from_latents(gen: Generator, z: torch.Tensor, batch_size: int = 256) -> np.ndarray:
-    """Images for the given latents, with the generator in eval mode (uint8 ``(N, H, W, 3)``)."""
+def sample_from_latents(gen: Generator, z: torch.Tensor, batch_size: int = 256,
+                        batch_stats: bool = False) -> np.ndarray:
+    """Images for the given latents (uint8 ``(N, H, W, 3)``).
+
+    By default the generator runs in eval mode: batch norm uses the running statistics it kept
+    while training. With ``batch_stats`` it runs in the mode it trained in, each batch of
+    ``batch_size`` latents normalised by its own statistics (pass the training batch size); the
+    running statistics are left as they were.
+    """
     was_training = gen.training
-    gen.eval()
+    saved = {k: v.clone() for k, v in gen.state_dict().items() if "running" in k or "num_batches" in k}
+    gen.train(batch_stats)
     out = np.concatenate([to_uint8(gen(z[i:i + batch_size])) for i in range(0, len(z), batch_size)])
+    if batch_stats:
+        gen.load_state_dict(saved, strict=False)
     gen.train(was_training)
     return out
 
 
 @threaded
-def sample_gan(gen: Generator, n: int, seed: int) -> np.ndarray:
-    """``n`` random samples; the same seed gives the same images."""
+def sample_gan(gen: Generator, n: int, seed: int, batch_stats: bool = False, batch_size: int = 256) -> np.ndarray:
+    """``n`` random samples; the same seed gives the same images (see :func:`sample_from_latents`)."""
     z_dim = gen.project[0].in_features
-    return sample_from_latents(gen, fixed_latents(n, z_dim, seed))
+    return sample_from_latents(gen, fixed_latents(n, z_dim, seed), batch_size=batch_size, batch_stats=batch_stats)
+
+
+def ablation_variants(config: GANConfig) -> dict[str, GANConfig]:
+    """The leave-one-out ablation: all stabilisers, each one off in turn, none (the standard DCGAN), and WGAN-GP."""
+    variants = {"all stabilisers": config}
+    variants.update({f"without {name.replace('_', ' ')}": config.without(name) for name in STABILISERS})
+    variants["none (DCGAN, batch-norm D)"] = config.without_stabilisers()
+    variants["WGAN-GP"] = config.wgan_gp()
+    return variants
+
+
+@threaded
+def train_ablation(images: np.ndarray, config: GANConfig, steps: int, seeds: list[int]) -> dict[tuple[str, int], GANRun]:
+    """Every variant of :func:`ablation_variants` trained for ``steps`` generator steps with each seed."""
+    return {(name, seed): train_gan(images, variant, steps, seed=seed, desc=f"{name}, seed {seed}")
+            for name, variant in ablation_variants(config).items() for seed in seeds}
+
+
+def explosion(history: pd.DataFrame, column: str = "d_grad", factor: float = 10.0) -> dict[str, float]:
+    """The largest gradient norm of a run against its median, and whether it exceeds ``factor`` times the median."""
+    values = history[column].to_numpy(dtype=float)
+    peak, median = float(np.nanmax(values)), float(np.nanmedian(values))
+    return {"peak": peak, "median": median, "ratio": peak / max(median, 1e-12),
+            "exploded": bool(peak > factor * median), "peak_step": int(history["step"].iloc[int(np.nanargmax(values))])}
 
 
 def save_gan(run: GANRun, path: str | Path, extra: dict | None = None) -> Path:

@@ -35,3 +35,32 @@ def save_gif(frames: np.ndarray, path: str | Path, scale: int = 4, ms_per_frame:
     with atomic_path(path) as tmp:
         pics[0].save(tmp, format="GIF", save_all=True, append_images=pics[1:], duration=ms_per_frame, loop=0)
     return path
+
+
+#: A walk is called smooth when its largest step is below this share of the distance between random samples.
+SMOOTH_STEP = 0.5
+
+
+def walk_smoothness(frames: np.ndarray, samples: np.ndarray, n_pairs: int = 500, seed: int = 0) -> dict[str, float]:
+    """Pixel distance between consecutive frames of a walk against the distance between random sample pairs.
+
+    Returns the mean and the largest consecutive-frame distance, the mean distance of ``n_pairs``
+    random pairs of ``samples`` (the jump a walk would make if each frame were a fresh sample),
+    their ratios, and ``smooth``: whether the largest step stays below ``SMOOTH_STEP`` of that jump.
+    A walk whose frames are shuffled (:func:`shuffled`) is the control that must fail.
+    """
+    f = np.asarray(frames, np.float64).reshape(len(frames), -1) / 255.0
+    s = np.asarray(samples, np.float64).reshape(len(samples), -1) / 255.0
+    steps = np.linalg.norm(np.diff(f, axis=0), axis=1)
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(0, len(s), n_pairs), rng.integers(0, len(s), n_pairs)
+    keep = a != b
+    random_pair = float(np.linalg.norm(s[a[keep]] - s[b[keep]], axis=1).mean())
+    return {"step_mean": float(steps.mean()), "step_max": float(steps.max()), "random_pair": random_pair,
+            "mean_ratio": float(steps.mean() / random_pair), "max_ratio": float(steps.max() / random_pair),
+            "smooth": bool(steps.max() < SMOOTH_STEP * random_pair)}
+
+
+def shuffled(frames: np.ndarray, seed: int = 0) -> np.ndarray:
+    """The walk's frames in a random order: the same images, no continuity (the positive control)."""
+    return frames[np.random.default_rng(seed).permutation(len(frames))]

@@ -122,7 +122,7 @@ def train_autoencoder(images: np.ndarray, config: AutoencoderConfig, steps: int,
     torch.manual_seed(seed)
     model = LatentAutoencoder(config)
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0)
-    sched = warmup_cosine(opt, config.lr, steps)
+    sched = warmup_cosine(opt, steps)
     rng = torch.Generator().manual_seed(seed + 1)
     rows, window, data_seconds = [], [], 0.0
     start = time.perf_counter()

@@ -109,3 +109,36 @@ def element_coverage(real_freq: np.ndarray, fake_freq: np.ndarray, min_ratio: fl
     if not present.any():
         return float("nan")
     return float((fake_freq[present] >= min_ratio * real_freq[present]).mean())
+
+
+def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = 5) -> tuple[float, float]:
+    """Density and coverage of generated samples (Naeem et al., 2020, "Reliable fidelity and diversity metrics").
+
+    Each real sample gets a ball whose radius is the distance to its ``k``-th nearest real
+    neighbour. Density: the mean number of real balls a generated sample falls in, divided by
+    ``k`` (about 1 for samples from the real distribution, more when samples crowd where the
+    data is dense). Coverage: the share of real balls that contain at least one generated sample
+    (see :func:`expected_coverage` for its value when both sets come from one distribution).
+    Unlike recall, coverage does not grow with outliers among the samples.
+    """
+    real, fake = np.asarray(real, np.float64), np.asarray(fake, np.float64)
+    if len(real) <= k or len(fake) < 1:
+        raise ValueError(f"need more than k={k} real samples and at least one generated one")
+    radius = np.sort(_pairwise(real, real), axis=1)[:, k]   # column 0 is the point itself
+    inside = _pairwise(fake, real) <= radius[None, :]       # (fake, real)
+    return float(inside.sum(1).mean() / k), float(inside.any(0).mean())
+
+
+def expected_coverage(k: int, n_real: int, n_fake: int) -> float:
+    """Coverage expected when real and generated samples come from the same distribution (Naeem et al., 2020).
+
+    ``1 - prod_{i=1..k} (n_real - i) / (n_real + n_fake - i)``: about ``1 - 2^-k`` for equal sizes.
+    """
+    i = np.arange(1, k + 1)
+    return float(1.0 - np.prod((n_real - i) / (n_real + n_fake - i)))
+
+
+def distinct_neighbours(real: np.ndarray, fake: np.ndarray) -> int:
+    """How many distinct real samples are the nearest real neighbour of some generated sample."""
+    real, fake = np.asarray(real, np.float64), np.asarray(fake, np.float64)
+    return int(len(np.unique(_pairwise(fake, real).argmin(axis=1))))

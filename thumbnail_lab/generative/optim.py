@@ -1,14 +1,17 @@
-"""The learning-rate schedule the generative trainers share."""
+"""The learning-rate schedule the generative trainers share: diffusers' warm-up + cosine decay."""
 from __future__ import annotations
 
 import torch
+from diffusers.optimization import get_cosine_schedule_with_warmup
 
 
-def warmup_cosine(opt: torch.optim.Optimizer, lr: float, steps: int) -> torch.optim.lr_scheduler.OneCycleLR:
-    """Warm-up then cosine decay over ``steps``: a short run needs a high rate early and a calm one at the end.
+def warmup_cosine(opt: torch.optim.Optimizer, steps: int, warmup_share: float = 0.05
+                  ) -> torch.optim.lr_scheduler.LambdaLR:
+    """Linear warm-up over ``warmup_share`` of ``steps`` (at least one step), then cosine decay to zero.
 
-    The warm-up is 5% of the run, but never under two steps: OneCycleLR divides by zero when
-    its warm-up phase rounds to nothing (runs of about 20 steps, as in the smoke profile).
+    diffusers' ``get_cosine_schedule_with_warmup`` scales the optimiser's own rate and leaves every
+    other setting alone (``OneCycleLR``, used before, also cycled Adam's beta1 against the rate).
     """
-    steps = max(steps, 4)
-    return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=max(0.05, 2.5 / steps))
+    steps = max(int(steps), 1)
+    warmup = min(max(1, round(warmup_share * steps)), steps - 1) if steps > 1 else 0
+    return get_cosine_schedule_with_warmup(opt, num_warmup_steps=warmup, num_training_steps=steps)
