@@ -1,4 +1,4 @@
-"""Command line: ``python -m thumbnail_lab {thumbworld,import,collect,validate} ...``.
+"""Command line: ``python -m thumbnail_lab {thumbworld,import,collect,validate,rank} ...``.
 
 Each command fills (or checks) a dataset folder in the ``metadata.csv`` + ``images/`` layout;
 ``data/README.md`` documents them. Every failure ends in one sentence on standard error that
@@ -68,6 +68,25 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if len(result.rejections) else 0
 
 
+def _rank(args: argparse.Namespace) -> int:
+    from .choosing.cli import RankError, caveat, rank_folder
+    from .paths import chapter_dir
+
+    model = Path(args.model) if args.model else chapter_dir("06_choosing") / "ranker.pt"
+    try:
+        table, calibration = rank_folder(Path(args.folder), model)
+    except RankError as err:  # bad input: one sentence naming the file, exit status 2
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if args.title:
+        print(f"title: {args.title} (the same for every candidate, so it does not change the order)")
+    print("predicted log10 views relative to the folder's mean, 95 % interval:")
+    for row in table.itertuples():
+        print(f"  {row.image}: {row.relative_log10_views:+.3f} [{row.low:+.3f}, {row.high:+.3f}]")
+    print(caveat(calibration))
+    return 0
+
+
 def _print_rejections(table, limit: int = 20) -> None:
     """The first rejections, one line each."""
     for item in table.head(limit).itertuples():
@@ -133,6 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--extra-columns", choices=["error", "keep", "drop"], default="keep")
     val.add_argument("--quiet", action="store_true")
     val.set_defaults(run=_validate)
+
+    rank = commands.add_parser("rank", parents=[common], help="rank a folder of candidate thumbnails (chapter 06's model)")
+    rank.add_argument("folder", help="folder of candidate images for one video")
+    rank.add_argument("--title", default="", help="the video's title (shown; it is common to all candidates)")
+    rank.add_argument("--model", help="ranker file (default: artifacts/chapters/06_choosing/ranker.pt)")
+    rank.set_defaults(run=_rank)
     return parser
 
 
@@ -144,6 +169,7 @@ INTERRUPTED = {
                "to resume",
     "validate": "interrupted; nothing was changed (validate only reads); run it again to check the folder",
     "thumbworld": "interrupted; the thumbnails written so far are kept; run the same command again to resume",
+    "rank": "interrupted; nothing was written (rank only reads); run it again",
 }
 
 
