@@ -87,14 +87,15 @@ def run(tiny: bool = False) -> dict:
     if tiny:  # toy sizes: the tests only check that the benchmark runs
         gan_cfg = GANConfig(g_channels=16, d_channels=8, batch_size=8)
         ae_cfg = latent.AutoencoderConfig(channels=8, latent_channels=4, batch_size=8)
-        unet_cfg = diffusion.DiffusionConfig(height=9, width=16, channels=4, patch=1, block_out_channels=(16,),
-                                             num_train_timesteps=20, batch_size=8)
+        unet_cfg = diffusion.DiffusionConfig(height=9, width=16, channels=4, pixel_space=False, patch=1,
+                                             block_out_channels=(16,), num_train_timesteps=20, batch_size=8)
         pixel_cfg = diffusion.DiffusionConfig(block_out_channels=(16, 32), num_train_timesteps=20, batch_size=8)
     else:  # the chapters' default models; the pixel UNet is the one latent diffusion replaced
         gan_cfg = GANConfig()
         ae_cfg = latent.AutoencoderConfig(channels=24, latent_channels=4)
-        unet_cfg = diffusion.DiffusionConfig(height=9, width=16, channels=4, patch=1, block_out_channels=(64,),
-                                             prediction_type="v_prediction", snr_gamma=5.0, batch_size=32)
+        unet_cfg = diffusion.DiffusionConfig(height=9, width=16, channels=4, pixel_space=False, patch=1,
+                                             block_out_channels=(64,), prediction_type="v_prediction", snr_gamma=5.0,
+                                             batch_size=32)
         pixel_cfg = diffusion.DiffusionConfig(block_out_channels=(32, 64), num_train_timesteps=250, batch_size=16)
     rows, ratios = [], {}
 
