@@ -156,6 +156,10 @@ ch.record("cho_vs_check_low", diff["low"]); ch.record("cho_vs_check_high", diff[
 verdict = "beats" if diff["low"] > 0 else "does not clearly beat"
 ch.record("cho_vs_check_word", verdict if has_truth else "cannot be compared with")
 ch.record("cho_share_word", "above" if has_truth and pick_table.loc[best_name, "uplift_share_low"] > 0 else "not above")
+useful = has_truth and diff["low"] > 0 and pick_table.loc[best_name, "uplift_share_low"] > 0
+ch.record("cho_decision_word", "In this run a model can make much of a thumbnail decision, not all of it" if useful else
+          "In this run the model's pick is not clearly better than the checklist's or above zero: the decision "
+          "is not the model's to make yet")
 
 # %% [markdown]
 # {numref}`fig-choosing-picking` sets the rankers side by side. The best model, the
@@ -388,7 +392,7 @@ print(saved.name, calibration)
 #   {glue:text}`cho_best_p_best:.0%` of {glue:text}`cho_n_pick` held-out videos (a random pick:
 #   {glue:text}`cho_best_p_best_chance:.0%`) and captures {glue:text}`cho_best_uplift_share:.0%` of the
 #   achievable uplift; the checklist captures {glue:text}`cho_check_uplift_share:.0%`, and the model
-#   {glue:text}`cho_vs_check_word` it. A model can make much of a thumbnail decision, not all of it.
+#   {glue:text}`cho_vs_check_word` it. {glue:text}`cho_decision_word`.
 # - Testing: peeking daily at a fixed-horizon test declares false winners in
 #   {glue:text}`cho_fixed_peeking_fwr:.1%` of tests between identical thumbnails; the mSPRT in
 #   {glue:text}`cho_sequential_fwr:.1%` (alpha {glue:text}`cho_alpha`), with
