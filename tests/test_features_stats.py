@@ -110,3 +110,14 @@ def test_channel_bootstrap_covers_where_the_video_bootstrap_does_not():
     a = bootstrap_ci(views, single, np.random.default_rng(0), n_boot=200, clusters=np.arange(views.size))
     b = bootstrap_ci(views, single, np.random.default_rng(0), n_boot=200)
     np.testing.assert_allclose(a, b)
+
+
+def test_monte_carlo_p_counts_ties_and_never_counts_nan():
+    from thumbnail_lab.features.stats import monte_carlo_p
+
+    draws = np.array([1.0, 2.0, 2.0, 3.0, np.nan])
+    assert monte_carlo_p(2.0, draws) == (1 + 3) / 6             # 2, 2, 3 are >= 2
+    assert monte_carlo_p(2.0, draws, upper=False) == (1 + 3) / 6  # 1, 2, 2 are <= 2
+    assert monte_carlo_p(np.nan, draws) == 1 / 6
+    assert np.array_equal(monte_carlo_p([0.0, 4.0], draws), [5 / 6, 1 / 6])
+    assert monte_carlo_p(2.5, np.sort(draws[:4]), presorted=True) == (1 + 1) / 5

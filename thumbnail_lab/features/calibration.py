@@ -27,6 +27,7 @@ from scipy import stats as sps
 
 from .groups import FeatureGroups, group_statistic
 from .null import sample_group_statistic
+from .stats import monte_carlo_p
 
 #: The published tests whose calibration the chapter measures.
 TESTS: tuple[str, ...] = ("KS", "held-out high", "held-out low")
@@ -67,12 +68,10 @@ class _NullCache:
         return self.cache[m]
 
     def p_ge(self, observed: float, m: int) -> float:
-        null = self.null(m)
-        return (1 + null.size - np.searchsorted(null, observed, side="left")) / (null.size + 1)
+        return float(monte_carlo_p(observed, self.null(m), presorted=True))
 
     def p_le(self, observed: float, m: int) -> float:
-        null = self.null(m)
-        return (1 + np.searchsorted(null, observed, side="right")) / (null.size + 1)
+        return float(monte_carlo_p(observed, self.null(m), upper=False, presorted=True))
 
 
 def pipeline_draws(groups: FeatureGroups, views: np.ndarray, params, rng: np.random.Generator, n_draws: int,
@@ -126,20 +125,11 @@ def pipeline_draws(groups: FeatureGroups, views: np.ndarray, params, rng: np.ran
     return PipelineDraws(pd.DataFrame(rows), np.array(highs).reshape(n_draws, k), np.array(lows).reshape(n_draws, k))
 
 
-def _rank_pvalues(observed: np.ndarray, reference: np.ndarray, upper: bool) -> np.ndarray:
-    """(1 + draws at least as extreme) / (draws + 1), for each observed value."""
-    ref = np.sort(np.asarray(reference, dtype=float))
-    observed = np.asarray(observed, dtype=float)
-    extreme = ref.size - np.searchsorted(ref, observed, side="left") if upper else \
-        np.searchsorted(ref, observed, side="right")
-    return (1 + extreme) / (ref.size + 1)
-
-
 def _pipeline_p(table: pd.DataFrame, reference: PipelineDraws) -> dict[str, np.ndarray]:
     ref = reference.table
-    return {"KS": _rank_pvalues(table["ks_d"], ref["ks_d"], upper=True),
-            "held-out high": _rank_pvalues(table["hhm"], ref["hhm"], upper=True),
-            "held-out low": _rank_pvalues(table["lhm"], ref["lhm"], upper=False)}
+    return {"KS": monte_carlo_p(table["ks_d"], ref["ks_d"]),
+            "held-out high": monte_carlo_p(table["hhm"], ref["hhm"]),
+            "held-out low": monte_carlo_p(table["lhm"], ref["lhm"], upper=False)}
 
 
 def pipeline_pvalues(analysis, reference: PipelineDraws) -> pd.DataFrame:

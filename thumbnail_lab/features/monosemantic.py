@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from .stats import monte_carlo_p
+
 
 def truth_matrix(metadata: pd.DataFrame, elements: tuple[str, ...] | list[str]) -> pd.DataFrame:
     """The 0/1 ``true_<element>`` columns, renamed to the element names."""
@@ -131,7 +133,7 @@ def precision_with_chance(agreement: np.ndarray, listed: np.ndarray, shuffled: n
     if shuffled is not None and np.size(shuffled):
         draws = agreement[np.asarray(shuffled)].mean(axis=1)
         out["chance_precision_shuffled"] = float(draws.mean())
-        out["p_value_shuffled"] = float((1 + np.count_nonzero(draws >= out["precision"])) / (draws.size + 1))
+        out["p_value_shuffled"] = float(monte_carlo_p(out["precision"], draws))
     return out
 
 
@@ -153,7 +155,7 @@ def recovery_with_chance(dominant: np.ndarray, listed: np.ndarray, targets: list
     names = np.where(hit[picks], dominant[picks], "")
     counts = np.array([len(set(row) - {""}) for row in names])
     return {"found": int(found), "n_targets": len(targets), "chance_found": float(counts.mean()),
-            "p_value": float((1 + np.count_nonzero(counts >= found)) / (n_draws + 1))}
+            "p_value": float(monte_carlo_p(found, counts))}
 
 
 def random_group_lift(truth: pd.DataFrame, group_size: int, n_groups: int, rng: np.random.Generator) -> np.ndarray:
@@ -178,7 +180,7 @@ def lift_with_chance(lifts: np.ndarray, random_lifts: np.ndarray, rng: np.random
     high = float(np.quantile(random_lifts, 0.95))
     return {"median_lift": observed, "chance_median_lift": float(np.median(random_lifts)), "chance_high": high,
             "share_above_chance_high": float((lifts > high).mean()),
-            "p_value": float((1 + np.count_nonzero(draws >= observed)) / (n_draws + 1))}
+            "p_value": float(monte_carlo_p(observed, draws))}
 
 
 def describe_features(analysis, dataset) -> pd.DataFrame:

@@ -34,6 +34,7 @@ from .stats import (
     bootstrap_ci,
     feature_significance,
     held_out_test,
+    monte_carlo_p,
     permutation_pvalues,
     random_group_comparison,
 )
@@ -234,8 +235,8 @@ def split_replication(activations: sp.spmatrix | np.ndarray, views: np.ndarray, 
         "n_selected": int(len(out)), "n_measured": int(m.sum()),
         "share_same_direction": share,
         "chance_same_direction": float(chance.mean()) if chance.size else float("nan"),
-        "p_value_same_direction": (float((1 + np.count_nonzero(chance >= share)) / (chance.size + 1))
-                                   if chance.size else float("nan")),
+        "p_value_same_direction": (float(monte_carlo_p(share, chance)) if chance.size
+                                   else float("nan")),
         "n_replicated": int(out["replicated"].sum()),
     }
     return out, summary

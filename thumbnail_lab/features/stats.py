@@ -130,9 +130,7 @@ def held_out_test(views: np.ndarray, high_rows: np.ndarray, low_rows: np.ndarray
     null_high = sample_group_statistic(views, len(high_rows), n_sim, rng, statistic)
     null_low = null_high if len(low_rows) == len(high_rows) else \
         sample_group_statistic(views, len(low_rows), n_sim, rng, statistic)
-    # The +1 counts the observed value itself, so a p-value is never exactly zero.
-    p_high = (1 + np.count_nonzero(null_high >= hhm)) / (n_sim + 1)
-    p_low = (1 + np.count_nonzero(null_low <= lhm)) / (n_sim + 1)
+    p_high, p_low = monte_carlo_p(hhm, null_high), monte_carlo_p(lhm, null_low, upper=False)
     return HeldOutResult(hhm, lhm, len(high_rows), len(low_rows), float(p_high), float(p_low), n_sim,
                          float(group_statistic(views, statistic)), statistic, *n_listed), null_high, null_low
 
@@ -150,6 +148,25 @@ def permutation_null(views: np.ndarray, group_size: int, n_perm: int, rng: np.ra
     for i in range(n_perm):
         out[i] = group_statistic(views[rng.choice(views.size, group_size, replace=False)], statistic)
     return out
+
+
+def monte_carlo_p(observed, draws, upper: bool = True, presorted: bool = False):
+    """One-sided Monte Carlo p-value(s): (1 + draws at least as extreme as ``observed``) / (draws + 1).
+
+    ``upper``: at least as extreme means ``>= observed``, else ``<= observed``. The +1 counts the
+    observed value itself, so a p-value is never exactly zero. As with ``>=`` and ``<=``, a NaN
+    (draw or observed) is never at least as extreme, and NaN draws still count in the denominator.
+    ``presorted``: ``draws`` is already sorted ascending (a cached null), so it is not sorted again.
+    """
+    draws = np.asarray(draws, dtype=float).ravel()
+    n = draws.size
+    finite = draws[~np.isnan(draws)]
+    if not presorted:
+        finite = np.sort(finite)
+    observed = np.asarray(observed, dtype=float)
+    extreme = (finite.size - np.searchsorted(finite, observed, side="left") if upper
+               else np.searchsorted(finite, observed, side="right"))
+    return (1 + np.where(np.isnan(observed), 0, extreme)) / (n + 1)
 
 
 def two_sided_pvalues(observed: np.ndarray, null: np.ndarray) -> np.ndarray:
