@@ -193,10 +193,17 @@ save_fig(figures.views_by_channel(meta), "views_by_channel", ch.name)
 # the Spearman correlation of log views with log age is {glue:text}`data_age_spearman:.2f`.
 #
 # ### What the thumbnails show
+
+# %% [markdown] tags=["truth-only"]
 # ThumbWorld records which elements each thumbnail contains ({numref}`fig-dataset-elements`, left). The
 # right panel compares the naive difference (mean log views of videos with the element minus those
 # without) with the true effect. The gap between the two is confounding: elements travel with channels,
 # topics and upload years.
+
+# %% [markdown] tags=["real-data"]
+# Only a simulated world records which elements each thumbnail shows, so on this dataset there is
+# nothing to count here. The book reads content off your thumbnails in two other ways: the pretrained
+# encoder of {ref}`chapter-encoder` and the sparse-autoencoder features of {ref}`chapter-features`.
 
 # %% mystnb={"figure": {"caption": "Left: share of thumbnails showing each element. Right: naive difference in mean log10 views (with minus without) against the true effect planted in ThumbWorld.", "name": "fig-dataset-elements"}}
 if ds.elements:
@@ -287,7 +294,7 @@ _ = ch.record("splits", {k: meta[f"split_{k}"].value_counts().to_dict() for k in
 #   ({glue:text}`data_sport_true:+.2f`): confounding by channel and date, planted on purpose.
 #
 # ## Exercises
-# 1. Run the chapter with `scenario="null"`. Predict the right panel of {numref}`fig-dataset-elements`:
+# 1. Run the chapter with `scenario="null"`. Predict the right panel of the elements figure:
 #    which naive differences stay away from zero although no element has any effect, and why?
 # 2. Set `min_views=0` and `drop_shorts=False`. How do the log-views histogram and the oracle R² change?
 # 3. Raise `min_channel_videos` to 20. Which channels disappear, and what happens to the sport confound?

@@ -312,6 +312,17 @@ save_fig(figures.resolution_figure(study.auc), "resolution", ch.name)
 # with the same settings loads the cached encoder in a fraction of a second; `bench/bench_encoder.py`
 # reports the same throughput as a share of this CPU's matmul peak.
 #
+# ## Where the encoder is used
+# Every later chapter that needs image features loads this encoder with `book_encoder`, whose sizes
+# are this chapter's (a test checks, profile by profile, that they load the encoder measured here
+# and do not pretrain another): chapters {ref}`chapter-gan` and {ref}`chapter-diffusion` measure
+# generated thumbnails in its space (the part Inception plays for FID), chapter
+# {ref}`chapter-popularity` compares it as a backbone (frozen with a ridge head, fine-tuned, and the
+# same network from scratch), chapter {ref}`chapter-features` trains its sparse autoencoder on the
+# embeddings of this corpus and applies it to the analysed thumbnails, as the published study trained
+# on ImageNet and applied to YouTube, and chapter {ref}`chapter-choosing` ranks candidates with a ridge
+# on its embeddings.
+#
 # ## What we found
 # - Pretrained without labels or views, the encoder's linear probes reach a mean held-out AUC of
 #   {glue:text}`enc_mean_pretrained:.3f`, against {glue:text}`enc_mean_supervised_ceiling:.3f` for the same

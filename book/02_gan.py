@@ -44,6 +44,10 @@ g_channels = 128           # generator width (channels of its first feature map,
 n_eval_samples = 500       # samples scored against the training set
 feature_epochs = 4         # epochs of the in-project feature extractor (shared with chapter 03)
 walk_frames = 6            # frames per leg of the latent walk
+encoder_corpus_size = 20000  # the pretrained encoder (the metrics' feature space): chapter 01a's corpus size,
+encoder_steps = 700        # steps, batch and width
+encoder_batch_size = 128
+encoder_width = 32
 threads = 2                # torch CPU threads (use 1 on a machine busy with other work)
 
 # %%
@@ -56,13 +60,16 @@ ch = setup("02_gan", globals(), rules={
     "seed": Rule(min=0), "width": Rule(min=16, check=multiple_of(4).check),
     "height": Rule(min=8, check=multiple_of(4).check), "gan_steps": Rule(min=1), "ablation_steps": Rule(min=1),
     "batch_size": Rule(min=1), "g_channels": Rule(min=8), "n_eval_samples": Rule(min=20),
-    "feature_epochs": Rule(min=1), "walk_frames": Rule(min=1), "threads": Rule(min=1)})
+    "feature_epochs": Rule(min=1), "walk_frames": Rule(min=1), "threads": Rule(min=1),
+    **{name: Rule(min=1) for name in ("encoder_corpus_size", "encoder_steps", "encoder_batch_size", "encoder_width")}})
 
 # %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
 
+from thumbnail_lab.choosing.sources import encoder_sizes
 from thumbnail_lab.dataset import ensure_dataset
+from thumbnail_lab.encoder import book_encoder
 from thumbnail_lab.generative import evaluation, figures, interpolation
 from thumbnail_lab.generative.feature_extractor import ensure_feature_extractor
 from thumbnail_lab.generative.gan import Discriminator, GANConfig, Generator, n_parameters
@@ -143,8 +150,10 @@ save_fig(figures.labelled_rows(rows), "snapshots", ch.name)
 #
 # ## Measuring the samples
 # Looking is not measuring. A small CNN, trained on ThumbWorld's truth columns to recognise
-# each element (face, text, food, logo...), labels the elements in any image, and its pooled
-# features are the space of every distance below (`evaluation.metric_features`). Collapse is
+# each element (face, text, food, logo...), labels the elements in any image. The space of every
+# distance below is the pretrained encoder of {ref}`chapter-encoder`, which never saw a label: the
+# average of its last feature map plays the part Inception's pooled features play in the
+# literature (`evaluation.MetricSpace`). Collapse is
 # read from coverage (Naeem et al., 2020): the share of real thumbnails whose neighbourhood
 # holds at least one sample, against the share that samples of the data itself would reach.
 # A set below half of that expectation is flagged as collapsed; {ref}`chapter-diffusion` shows
@@ -157,6 +166,8 @@ extractor, extractor_scores = ensure_feature_extractor(images, labels, label_nam
                                                        chapter_dir("03_diffusion"), epochs=feature_epochs,
                                                        seed=seed)
 ch.record("gan_extractor_auc", float(extractor_scores["auc"].mean()))
+pretrained = book_encoder(**encoder_sizes(ch.params))
+extractor = evaluation.MetricSpace(labeller=extractor, embed=pretrained.pooled)
 ref_idx = ch.rng.choice(len(images), min(len(images), max(n_eval_samples, 200)), replace=False)
 reference = evaluation.reference_from(extractor, images[ref_idx])
 

@@ -62,6 +62,10 @@ memo_steps = 400           # UNet steps of each model of the copy-share curve
 gan_steps = 800            # the GAN of chapter 02 (reused if it matches, else trained here)
 gan_channels = 128
 feature_epochs = 4         # epochs of the shared feature extractor
+encoder_corpus_size = 20000  # the pretrained encoder (the metrics' feature space): chapter 01a's corpus size,
+encoder_steps = 700        # steps, batch and width
+encoder_batch_size = 128
+encoder_width = 32
 threads = 2                # torch CPU threads (use 1 on a machine busy with other work)
 
 # %%
@@ -82,13 +86,16 @@ ch = setup("03_diffusion", globals(), rules={
     "main_ddim_steps": Rule(min=1), "n_samples": Rule(min=20), "n_tradeoff": Rule(min=8), "gan_steps": Rule(min=1),
     "gan_channels": Rule(min=8), "feature_epochs": Rule(min=1), "threads": Rule(min=1), "copy_noise": Rule(min=0.0),
     "memo_sizes": Rule(check=lambda v: None if all(isinstance(n, int) and n > 1 for n in v) else "must be sizes > 1"),
-    "memo_steps": Rule(min=1)})
+    "memo_steps": Rule(min=1),
+    **{name: Rule(min=1) for name in ("encoder_corpus_size", "encoder_steps", "encoder_batch_size", "encoder_width")}})
 
 # %% tags=["hide-input"]
 import numpy as np
 import pandas as pd
 
+from thumbnail_lab.choosing.sources import encoder_sizes
 from thumbnail_lab.dataset import ensure_dataset
+from thumbnail_lab.encoder import book_encoder
 from thumbnail_lab.generative import collapse, diffusion, evaluation, figures, latent, memorisation
 from thumbnail_lab.generative.feature_extractor import ensure_feature_extractor
 from thumbnail_lab.generative.gan import GANConfig, n_parameters
@@ -226,6 +233,9 @@ save_fig(figures.labelled_rows({f"t = {t}": x for t, x in trajectory}, ncols=4),
 labels, label_names = evaluation.element_labels(ds.metadata.iloc[train_rows], ds.elements)
 extractor, extractor_scores = ensure_feature_extractor(images, labels, label_names, ds.name, ch.dir,
                                                        epochs=feature_epochs, seed=seed)
+element_cnn = extractor
+pretrained = book_encoder(**encoder_sizes(ch.params))
+extractor = evaluation.MetricSpace(labeller=element_cnn, embed=pretrained.pooled)
 ref_idx = ch.rng.permutation(len(images))
 reference = evaluation.reference_from(extractor, images[ref_idx[:max(n_samples, 200)]])
 
@@ -309,9 +319,12 @@ save_fig(figures.labelled_rows(rows), "side_by_side", ch.name)
 
 # %% [markdown]
 # ## GAN against diffusion, on the same footing
-# The feature extractor is a small CNN trained in this project on ThumbWorld's truth columns
-# (the table below gives its held-out AUC per element). Its 128-d pooled features are the
-# space of the Fréchet distance (FD, the formula of FID) and of KID. **These numbers are not
+# Samples are measured in the space of the pretrained encoder of {ref}`chapter-encoder`, which
+# never saw a label or a view: the average of its last feature map (as many numbers as it has
+# channels) plays the part of Inception's pooled features, and is the space of the Fréchet distance
+# (FD, the formula of FID), of KID, of precision/recall and of coverage. Which elements a sample
+# shows is read by a separate small CNN trained on ThumbWorld's truth columns (the table below gives
+# its held-out AUC per element). **These numbers are not
 # comparable with Inception-based FID/KID from papers**: a different network, different
 # images, a different scale. They compare the rows of this table, computed with the same
 # reference set and sample sizes. Precision (share of samples that fall inside the real

@@ -65,6 +65,12 @@ n_calibration = 200         # random worlds of the negative and positive control
 n_explain = 6               # thumbnails per Grad-CAM / attention panel
 n_titles = 8                # test titles shown with word attributions
 n_intervene = 60            # test thumbnails redrawn with each element on and off
+use_encoder = True          # compare the pretrained encoder as a backbone (frozen, fine-tuned, from scratch)
+encoder_corpus_size = 20000  # the pretrained encoder: chapter 01a's corpus size, steps, batch and width
+encoder_steps = 700
+encoder_batch_size = 128
+encoder_width = 32
+backbone_epochs = 6         # epochs of the fine-tuned and the from-scratch encoder network
 clip_checkpoint = ""        # path of a local open_clip checkpoint; empty skips CLIP
 clip_model = "ViT-B-32"     # open_clip architecture of that checkpoint
 
@@ -80,7 +86,8 @@ ch = setup("04_popularity", globals(), rules={
     "source": Rule(check=dataset_source), "scenario": Rule(choices=SCENARIOS), "seed": Rule(min=0),
     **dict.fromkeys(["n_videos", "threads", "image_width", "image_height", "epochs_cnn", "epochs_vit", "batch_size",
                      "cnn_width", "vit_dim", "vit_depth", "null_n_videos", "null_epochs_cnn", "null_epochs_vit",
-                     "n_intervene", "n_seeds", "attention_epochs", "fusion_epochs", "n_calibration"], Rule(min=1)),
+                     "n_intervene", "n_seeds", "attention_epochs", "fusion_epochs", "n_calibration", "encoder_corpus_size",
+                     "encoder_steps", "encoder_batch_size", "encoder_width", "backbone_epochs"], Rule(min=1)),
     "vit_patch": Rule(check=check_patch), "image_model_splits": Rule(check=check_splits), "n_boot": Rule(min=2),
     "fusion_image_features": Rule(choices=tuple(IMAGE_FEATURES)),
     "n_explain": Rule(min=1, max=24), "n_titles": Rule(min=1, max=30)})
@@ -251,7 +258,14 @@ ch.record("pop_n_test_channels_channel", int(tables.pick(results, "cnn", "log_vi
 # {glue:text}`pop_median_acc_channel:.3f` on the channel split against a chance level of
 # {glue:text}`pop_median_chance_channel:.3f`, and {glue:text}`pop_median_acc_temporal:.3f`
 # against {glue:text}`pop_median_chance_temporal:.3f` on the temporal split.
-#
+
+# %% [markdown] tags=["real-data"]
+# ## No benchmark on your own data
+# The content benchmark and the oracle need the simulator's truth (the planted effect of every
+# element, channel and upload date). Your dataset has none, so the scores above stand beside their
+# chance levels only, and the sections that compare a model with the truth are left out.
+
+# %% [markdown] tags=["truth-only"]
 # ## The content benchmark is not a ceiling
 # The content benchmark predicts from the true content effect, so it is tempting to read it as
 # the best a thumbnail-or-title model can do. On raw views it is not: a title or a thumbnail also
@@ -271,7 +285,7 @@ for target in ("log_views", "adjusted"):
     ch.record(f"pop_max_frac_{target}_model", label(frac.loc[frac["fraction_of_oracle"].idxmax(), "model"])
               if len(frac) and frac["fraction_of_oracle"].notna().any() else "none")
 
-# %% [markdown]
+# %% [markdown] tags=["truth-only"]
 # On log views the content-only model with the largest share of the benchmark's Spearman is the
 # {glue:text}`pop_max_frac_log_views_model` at {glue:text}`pop_max_frac_log_views:.2f` of it; on
 # adjusted views the largest share is {glue:text}`pop_max_frac_adjusted:.2f`
@@ -584,7 +598,15 @@ else:
 # tokenizer turns emoji into an unknown token; the TF-IDF model's character n-grams keep both.
 # Attention weights say where the model looked, not which way a word pushed the prediction, and
 # the two lines need not agree: they come from different models.
-#
+
+# %% [markdown] tags=["real-data"]
+# ## What the image models learned about each element
+# The experiment of this section redraws test thumbnails with and without each element, from the plan
+# they were drawn from, and compares the models' change in prediction with the planted change. Your
+# thumbnails have no plan and no planted effects, so it is left out; the Grad-CAM maps above are what
+# can be said about what the models look at.
+
+# %% [markdown] tags=["truth-only"]
 # ## Recovered vs planted element effects
 # What did the image models learn about each element? ThumbWorld can redraw any of its
 # thumbnails from the plan, so we run the experiment an analyst never can: take
@@ -611,7 +633,7 @@ ch.record("pop_gap_element", gap["element"])
 ch.record("pop_gap_model", gap["effect"]); ch.record("pop_gap_planted", gap["planted"])
 recovery.recovery_slopes(pdp) if can_intervene else None
 
-# %% [markdown]
+# %% [markdown] tags=["truth-only"]
 # A slope below one means a model shrinks the effects (its predictions are pulled towards the
 # mean, as any model with R² below one's must be); a correlation near one means it still orders
 # the elements correctly. Elements a model never learned sit on the horizontal line at zero.
@@ -620,7 +642,8 @@ recovery.recovery_slopes(pdp) if can_intervene else None
 # prediction by {glue:text}`pop_gap_model:.3f` while the planted change is
 # {glue:text}`pop_gap_planted:.3f`. An element that tends to appear on small or old channels'
 # thumbnails gets blamed for their lower views.
-#
+
+# %% [markdown]
 # ## Scoring generated thumbnails
 # If chapters 02 and 03 have saved samples, the trained CNN scores them next to the real test
 # thumbnails ({numref}`fig-pop-generated`).
@@ -639,7 +662,58 @@ generated.score_medians(scores, missing)
 # (run its chapter first). A generator whose samples score above the real thumbnails has not
 # learned to make better thumbnails; it has learned to draw more of the elements the regressor rewards, which is a different claim (and, as the
 # recovered-vs-planted figure shows, the regressor rewards some confounds too).
-#
+
+# %% [markdown]
+# ## A pretrained backbone, three ways
+# The seed studies did not train their image models from nothing: they started from networks
+# pretrained on ImageNet and either froze them or fine-tuned them. The book's equivalent is the
+# encoder of {ref}`chapter-encoder`, pretrained without views or labels on thumbnails no analysed
+# dataset contains. Three models, on the same split, targets and resamples as every model above:
+# a ridge head on the frozen encoder's embeddings, the encoder fine-tuned end to end with a linear
+# head, and the same network trained from random weights for as many epochs. The first says what the
+# pretrained features carry about views as they are; the gap between the last two is what the
+# pretraining is worth when the weights may move.
+
+# %%
+from thumbnail_lab.choosing.sources import encoder_sizes
+from thumbnail_lab.encoder import book_encoder
+from thumbnail_lab.popularity.backbone import BACKBONE_MODELS, backbone_models
+
+compared = ["cnn", *BACKBONE_MODELS]
+if use_encoder:
+    pretrained = book_encoder(**encoder_sizes(ch.params))
+    for split in image_model_splits:
+        run = study.splits[split]
+        backbone_preds, _ = backbone_models(pretrained, data, run.targets, run.masks, backbone_epochs, settings.lr_cnn,
+                                            settings.lr_cnn / 3, batch_size, seed)
+        study.add_models(data, split, backbone_preds)
+    backbone = study.table.query("model in @compared and split == 'random'")
+    display(tables.wide_table(backbone, "random", "log_views"))
+else:
+    backbone = results.query("model in @compared and split == 'random'")
+    print("use_encoder = False: the pretrained backbone is not compared")
+for model in BACKBONE_MODELS:
+    ch.record(f"pop_{model}_r2", tables.pick(backbone, model, "log_views", "r2"))
+    ch.record(f"pop_{model}_adj_rho", tables.pick(backbone, model, "adjusted", "spearman"))
+ch.record("backbone", {m: {"log_views_r2": tables.pick(backbone, m, "log_views", "r2"),
+                           "popular_accuracy": tables.pick(backbone, m, "popular", "accuracy"),
+                           "adjusted_spearman": tables.pick(backbone, m, "adjusted", "spearman")} for m in compared})
+
+# %%
+if use_encoder and "adjusted" in targets.available:
+    display(tables.wide_table(backbone, "random", "adjusted"))
+
+# %% [markdown]
+# On log views (random split) the frozen encoder with a ridge head reaches R² =
+# {glue:text}`pop_encoder_linear_r2:.3f`, the fine-tuned encoder {glue:text}`pop_encoder_finetune_r2:.3f` and
+# the same network from scratch {glue:text}`pop_encoder_scratch_r2:.3f` (the small CNN:
+# {glue:text}`pop_cnn_r2:.3f`). On adjusted views, where only the content is left, their Spearman
+# correlations are {glue:text}`pop_encoder_linear_adj_rho:.3f`, {glue:text}`pop_encoder_finetune_adj_rho:.3f`
+# and {glue:text}`pop_encoder_scratch_adj_rho:.3f`. The intervals in the tables resample channels and
+# the resamples are shared, so two models whose intervals overlap widely are not told apart by this
+# test set; the seed spread of the CNN above is the other yardstick.
+
+# %% [markdown]
 # ## Optional: CLIP image embeddings
 # With a local open_clip checkpoint (`clip_checkpoint`), a ridge regression on CLIP image
 # embeddings joins the comparison. Nothing is downloaded.

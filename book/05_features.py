@@ -28,7 +28,10 @@
 # `null` scenario) shows how often the procedure finds something that is not there.
 #
 # After this chapter you will be able to
-# - train a label-free image encoder and a TopK SAE, and read its diagnostics (FVU, L0, dead latents);
+# - embed thumbnails with a pretrained label-free encoder, train a TopK SAE on another corpus's
+#   embeddings, and read its diagnostics (FVU, L0, dead latents);
+# - check whether the features can stand for content at all, element by element, against a
+#   pixel-level encoder;
 # - run the published feature-group procedure and its random-group, KS and held-out tests;
 # - measure how often each of those tests fires when nothing is there, and replace it with the
 #   whole-pipeline test that fires as often as it says;
@@ -43,19 +46,27 @@ source = "thumbworld"       # "thumbworld" or a dataset folder in the metadata.c
 scenario = "default"        # ThumbWorld world analysed in the main sections
 n_videos = 6000             # videos simulated before cleaning (the dataset of chapter 01)
 seed = 0
-sae_corpus = "second_draw"  # SAE/encoder trained on "second_draw" (another ThumbWorld seed) or "same"
-sae_n_videos = 4000         # size of the second draw
+sae_corpus = "encoder_corpus"  # SAE trained on "encoder_corpus" (the encoder's pretraining corpus, as published),
+                            # "second_draw" (another ThumbWorld seed) or "same" (the analysed thumbnails)
+sae_n_videos = 4000         # size of the second draw (also the pixel autoencoder's corpus in the contrast)
 image_width = 64            # thumbnails are resized to image_width x image_height for the encoder
 image_height = 36
-encoder = "autoencoder"     # "autoencoder" (trained here, no labels) or "clip" (local open_clip checkpoint)
+encoder = "pretrained"      # "pretrained" (chapter 01a's), "autoencoder" (pixel-level, trained here) or "clip"
+encoder_corpus_size = 20000  # the pretrained encoder: chapter 01a's corpus size, steps, batch and width
+encoder_steps = 700
+encoder_batch_size = 128
+encoder_width = 32
+contrast = True             # also run the pixel autoencoder's pipeline, as the contrast
 clip_checkpoint = ""        # path of a local open_clip checkpoint (for the clip encoder)
 clip_model = "ViT-B-32"     # open_clip architecture of that checkpoint
 embed_dim = 64              # autoencoder bottleneck
 ae_width = 16               # channels of the autoencoder's first convolution
 ae_epochs = 8
-sae_expansion = 8           # SAE latents per embedding dimension
+sae_expansion = 2           # SAE latents per embedding dimension (768-d pretrained embeddings: 1,536 latents)
 sae_k = 8                   # active latents per thumbnail (TopK)
-sae_epochs = 30
+sae_epochs = 10             # epochs over the SAE corpus (20,000 embeddings in the default run)
+contrast_expansion = 8      # the pixel autoencoder's SAE in the contrast (64-d embeddings: 512 latents) ...
+contrast_epochs = 30        # ... and its epochs over the second draw
 threshold = 0.05            # a latent is active above this activation (published: 0.05)
 min_count = 60              # a feature needs this many active thumbnails (published: 400)
 group_size = 60             # thumbnails per feature group (published: 400)
@@ -83,13 +94,15 @@ from thumbnail_lab.params import Rule, dataset_source
 from thumbnail_lab.thumbworld import SCENARIOS
 
 at_least = dict(n_videos=1, seed=0, sae_n_videos=1, image_width=1, image_height=1, embed_dim=1, ae_width=1,
-                ae_epochs=1, sae_expansion=1, sae_k=1, sae_epochs=1, threshold=0, min_count=3, group_size=3, top_k=1,
+                ae_epochs=1, sae_expansion=1, sae_k=1, sae_epochs=1, contrast_expansion=1, contrast_epochs=1, threshold=0,
+                min_count=3, group_size=3, top_k=1,
                 n_sim=1000, n_perm=100, n_boot=100, age_df=3, null_n_videos=1, n_shuffles=1, n_reference=19,
                 n_random_groups=100, single_n_videos=1, single_group_size=3, single_top_k=1, threads=0)
 ch = setup("05_features", globals(), rules={
     **{name: Rule(min=low) for name, low in at_least.items()}, "source": Rule(check=dataset_source),
-    "scenario": Rule(choices=SCENARIOS), "sae_corpus": Rule(choices=("second_draw", "same")),
-    "encoder": Rule(choices=("autoencoder", "clip")), "alpha": Rule(min=0, max=1), "group_share": Rule(min=0, max=1),
+    "scenario": Rule(choices=SCENARIOS), "sae_corpus": Rule(choices=("encoder_corpus", "second_draw", "same")),
+    "encoder": Rule(choices=("pretrained", "autoencoder", "clip")),
+    **{name: Rule(min=1) for name in ("encoder_corpus_size", "encoder_steps", "encoder_batch_size", "encoder_width")}, "alpha": Rule(min=0, max=1), "group_share": Rule(min=0, max=1),
     "n_grid": Rule(min=1, max=20), "grid_features": Rule(min=1, max=10)})
 ch.require(min_count >= group_size, f"min_count={min_count} must be at least group_size={group_size}")
 ch.require(encoder != "clip" or bool(clip_checkpoint),
@@ -100,13 +113,14 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
+from IPython.display import display
 
 from thumbnail_lab.dataset import ensure_dataset
 from thumbnail_lab.features import figures
 from thumbnail_lab.features.adjust import adjusted_views
 from thumbnail_lab.features.calibration import calibration_record, calibration_table, pipeline_draws, pipeline_pvalues
 from thumbnail_lab.features.encoder import clip_embed, embed_images, train_autoencoder
-from thumbnail_lab.features.groups import group_overlap, group_size_for_share, top_activations
+from thumbnail_lab.features.groups import group_overlap, group_size_for_share, member_table, top_activations
 from thumbnail_lab.features.monosemantic import describe_features, truth_matrix
 from thumbnail_lab.features.pipeline import GroupParams, analyse, reanalyse, status_changes
 from thumbnail_lab.features.sae import SAEConfig, Standardiser, diagnostics, encode_sparse, train_sae
@@ -118,29 +132,48 @@ rng = ch.rng
 
 # %% [markdown]
 # ## The data, and an encoder that never saw a view count
-# The analysed thumbnails come from the chapter's dataset. The encoder and the SAE are trained on
-# a *second* ThumbWorld draw (another seed, same world) by default: the published SAE was
-# trained on ImageNet embeddings and applied to thumbnails, and a second draw mirrors that
-# domain shift in miniature. The encoder is a small convolutional autoencoder trained to
-# reconstruct thumbnails, with no label at all, so nothing it learns can be about views by
-# construction.
+# The published study embedded its thumbnails with CLIP and trained its SAE on the embeddings of
+# ImageNet, not of the thumbnails it then analysed. This chapter does the same with the book's own
+# pretrained encoder ({ref}`chapter-encoder`): pretrained without a view count or an element label on
+# ThumbWorld thumbnails drawn from seeds that no analysed dataset uses, it embeds the analysed
+# thumbnails, and the SAE is trained on the embeddings of its pretraining corpus (`sae_corpus`). The
+# pixel-level autoencoder of earlier editions stays as the contrast at the end of the chapter: what an
+# encoder that only learned to redraw pixels finds.
 
 # %%
+from thumbnail_lab.choosing.sources import encoder_sizes
+from thumbnail_lab.encoder import book_encoder, book_settings
+from thumbnail_lab.encoder.cache import load_corpus
+
+ch.require(sae_corpus != "encoder_corpus" or encoder != "autoencoder" or (image_width, image_height) == (64, 36),
+           "sae_corpus='encoder_corpus' with encoder='autoencoder' needs image_width=64, image_height=36 "
+           "(the corpus's size); choose sae_corpus='second_draw' for other sizes")
 ds = ensure_dataset(source, scenario, n_videos, seed)
-ds_sae = ds if sae_corpus == "same" or source != "thumbworld" else ensure_dataset(source, scenario, sae_n_videos, seed + 1)
-images, images_sae = ds.images(image_width, image_height), ds_sae.images(image_width, image_height)
+images = ds.images(image_width, image_height)
 views = ds.metadata["views"].to_numpy(dtype=float)
 channels = ds.metadata["channel_id"].to_numpy()
+ds_second = ds if source != "thumbworld" else ensure_dataset(source, scenario, sae_n_videos, seed + 1)
+if sae_corpus == "encoder_corpus":
+    images_sae = load_corpus(book_settings(**encoder_sizes(ch.params)))[0].images
+    sae_name = "the pretrained encoder's corpus"
+else:
+    images_sae = images if sae_corpus == "same" else ds_second.images(image_width, image_height)
+    sae_name = ds.name if sae_corpus == "same" else ds_second.name
 ch.record("features_dataset", ds.name); ch.record("features_n_thumbnails", len(views))
-ch.record("features_sae_dataset", ds_sae.name); ch.record("features_n_sae_thumbnails", len(images_sae))
+ch.record("features_sae_dataset", sae_name); ch.record("features_n_sae_thumbnails", len(images_sae))
+ch.record("features_encoder", encoder)
 
 # %% [markdown]
 # The analysed dataset, {glue:text}`features_dataset`, has {glue:text}`features_n_thumbnails`
-# thumbnails; the encoder and the SAE are trained on the {glue:text}`features_n_sae_thumbnails`
-# thumbnails of {glue:text}`features_sae_dataset`.
+# thumbnails; they are embedded with the {glue:text}`features_encoder` encoder, and the SAE is trained on
+# the {glue:text}`features_n_sae_thumbnails` thumbnails of {glue:text}`features_sae_dataset`.
 
 # %%
-if encoder == "autoencoder":
+if encoder == "pretrained":
+    pretrained = book_encoder(**encoder_sizes(ch.params))
+    embed = pretrained.embed
+    print(f"pretrained encoder: {pretrained.embed_dim}-dimensional embeddings, from {pretrained.info['folder']}")
+elif encoder == "autoencoder":
     ae, ae_history = train_autoencoder(images_sae, embed_dim, ae_epochs, width_mult=ae_width, seed=seed,
                                        checkpoint_path=checkpoints / "autoencoder.pt")
     embed = partial(embed_images, ae)
@@ -203,6 +236,9 @@ ch.record("features_n_features", len(res.table))
 for key in ("groups_per_member", "groups_per_member_random", "share_members_in_several_groups",
             "mean_pairwise_jaccard", "mean_pairwise_jaccard_random"):
     ch.record(f"features_overlap_{key}", overlap[key])
+members_csv = member_table(res.groups, top_k, acts, ds.metadata["video_id"])
+members_csv.to_csv(ch.dir / "feature_groups.csv", index=False)
+ch.record("features_groups_csv", f"{ch.name}/feature_groups.csv")
 pd.Series(overlap).to_frame("feature groups").round(4)
 
 # %% [markdown]
@@ -214,7 +250,9 @@ pd.Series(overlap).to_frame("feature groups").round(4)
 # groups of the same size; {glue:text}`features_overlap_share_members_in_several_groups:.0%` of them
 # are in more than one, and two groups share a Jaccard index of
 # {glue:text}`features_overlap_mean_pairwise_jaccard:.3f` on average (random groups:
-# {glue:text}`features_overlap_mean_pairwise_jaccard_random:.3f`). The
+# {glue:text}`features_overlap_mean_pairwise_jaccard_random:.3f`). Every group's members, with their
+# video ids, activations and whether they are held out, are saved in `feature_groups.csv` beside the
+# chapter's results, so an analyst can see which of their videos make up each group. The
 # {glue:text}`features_top_k` highest-ranked are listed as high-view features and as many
 # lowest-ranked as low-view features. ThumbWorld records which elements every thumbnail contains,
 # so each group gets an objective description in place of the published "author's assessment":
@@ -259,7 +297,7 @@ save_fig(figures.feature_grid(paths, members_low, show_low, n_grid), "grid_low",
 # %% mystnb={"figure": {"caption": "Domain shift: for each of the highest- and lowest-ranked features shown above, its top thumbnails among the analysed ones (first row) and among the SAE's own training corpus (second row).", "name": "fig-features-corpus"}}
 both = pd.concat([show, show_low], ignore_index=True)
 corpus_top = top_activations(acts_sae, both["feature"].to_numpy(), n_grid, threshold=threshold)
-save_fig(figures.corpus_grid(paths, np.vstack([members, members_low]), ds_sae.image_paths(), corpus_top, both, n_grid),
+save_fig(figures.corpus_grid(paths, np.vstack([members, members_low]), images_sae, corpus_top, both, n_grid),
          "corpus_grid", ch.name)
 
 # %% [markdown]
@@ -462,7 +500,16 @@ save_fig(figures.replication_figure(split_tables), "replication", ch.name)
 # What a random split replicates beyond a channel split is what a channel carries from one part to
 # the other: its audience as much as its pictures. Only what replicates across channels, and on
 # adjusted views, can be the picture ({numref}`fig-features-replication`).
-#
+
+# %% [markdown] tags=["real-data"]
+# ## No truth to check against
+# On a simulated world this section compares each listed feature's dominant element with the effect
+# planted for it, and asks whether the features can stand for the planted elements at all. Your
+# dataset records neither the elements of a thumbnail nor their effects, so both checks are left out:
+# what the grids above show is for you to name, and the held-out, FDR, adjustment and replication
+# results are what says whether a feature's views are more than chance.
+
+# %% [markdown] tags=["truth-only"]
 # ## Checking against the truth
 # ThumbWorld planted an effect on log views for every element. A high-view feature is *recovered*
 # when its dominant element has a positive planted effect, a low-view feature when it has a
@@ -494,7 +541,7 @@ for name, value in flat_truth_check(checks).items():
     ch.record(f"features_truth_{name}", value)
 truth_table(checks).round(3)
 
-# %% [markdown]
+# %% [markdown] tags=["truth-only"]
 # On raw views, {glue:text}`features_truth_high_precision:.0%` of the high-view features are
 # dominated by an element whose planted effect is positive; a random list of as many features
 # scores {glue:text}`features_truth_high_chance_precision:.0%` (p =
@@ -526,6 +573,71 @@ if has_truth:
     save_fig(figures.lift_figure(random_lifts, lifts), "lift", ch.name)
 else:
     print("No truth, no lift.")
+
+# %% [markdown] tags=["truth-only"]
+# ## Can the features see content?
+# The question of this chapter is which *visual content* goes with views, so before reading the lists
+# as content we test whether the features can stand for content at all, element by element: every
+# planted element with an effect of at least 0.1 on log10 views that the supervised ceiling of
+# {ref}`chapter-encoder` detects (held-out AUC of at least 0.9) should be the dominant element of at least
+# one qualifying feature, and at least twice as common in that feature's group as in the dataset. The
+# same test on the features of a pixel-level autoencoder (trained here on
+# {glue:text}`features_contrast_dataset`, with its own SAE) is the contrast: what an encoder that only
+# learned to redraw pixels finds.
+
+# %%
+from thumbnail_lab.chapter import earlier_results
+from thumbnail_lab.features.contrast import PixelContrast, coverage_records, pixel_features
+from thumbnail_lab.features.monosemantic import planted_element_coverage
+
+run_01a = earlier_results("01a_encoder", {k: ch.params[k] for k in ("source", "scenario", "n_videos", "seed")})
+ceiling_auc = (run_01a or {}).get("encoder_probe", {}).get("supervised_ceiling")
+ch.record("features_ceiling_from", "chapter 01a" if ceiling_auc else "not measured (run chapter 01a first)")
+run_contrast = contrast and encoder != "autoencoder"
+dead = {encoder: float(diag.loc["dead_share", "analysed thumbnails"])}
+if run_contrast:
+    px = PixelContrast(embed_dim, ae_width, ae_epochs, contrast_expansion, sae_k, contrast_epochs, seed)
+    acts_px, dead["pixel autoencoder"] = pixel_features(ds_second.images(image_width, image_height), images, px,
+                                                        checkpoints)
+    res_px = analyse(acts_px, views, params, np.random.default_rng(seed + 7),  # its own stream: nothing above moves
+                     n_sim=2000, n_perm=200, n_boot=100, alpha=alpha, clusters=channels)
+ch.record("features_contrast_dataset", ds_second.name if run_contrast else "nothing (contrast off)")
+
+# %%
+coverage = {}
+if has_truth:
+    coverage[encoder] = planted_element_coverage(describe_features(res, ds), ds.truth["element_effects"], ceiling_auc)
+    if run_contrast:
+        coverage["pixel autoencoder"] = planted_element_coverage(describe_features(res_px, ds),
+                                                                 ds.truth["element_effects"], ceiling_auc)
+ch.record("content_coverage", {name: t.round(4).to_dict(orient="records") for name, t in coverage.items()})
+ch.record("dead_latents", dead)
+for key, value in coverage_records(coverage, dead, encoder).items():
+    ch.record(key, value)
+ch.record("features_dead_target", "met" if dead[encoder] < 0.2 else "missed")
+if coverage:
+    side = pd.concat({name: t.set_index("element")[["best_ratio", "met"]] for name, t in coverage.items()}, axis=1)
+    first = next(iter(coverage.values())).set_index("element")[["effect", "ceiling_auc", "eligible"]]
+    display(pd.concat([first, side], axis=1).round(3))
+else:
+    print("This dataset has no truth (real data): which element a feature stands for cannot be checked.")
+
+# %% mystnb={"figure": {"caption": "For each planted element (its effect on log10 views in brackets), the largest over-representation it reaches in the group of a feature it dominates, with the pretrained encoder and with the pixel autoencoder; 0 means it dominates no feature. The dashed line is the target (twice the base rate); hatched bars are elements the supervised ceiling cannot see at this resolution, outside the target.", "name": "fig-features-content"}}
+if coverage:
+    save_fig(figures.content_coverage_figure(coverage), "content_coverage", ch.name)
+else:
+    print("No truth, no element to look for.")
+
+# %% [markdown] tags=["truth-only"]
+# With the {glue:text}`features_encoder` encoder, {glue:text}`features_cov_main_met` of the
+# {glue:text}`features_cov_main_eligible` planted elements the ceiling sees (supervised ceiling from
+# {glue:text}`features_ceiling_from`) dominate a feature at twice their base rate or more (the figure
+# above shows each element), and {glue:text}`features_cov_main_dead:.1%` of the SAE's latents never fire
+# on the analysed thumbnails (target: under 20 %, {glue:text}`features_dead_target`). With the pixel
+# autoencoder's features the count is {glue:text}`features_cov_pixel_met` of
+# {glue:text}`features_cov_pixel_eligible`, with {glue:text}`features_cov_pixel_dead:.1%` dead latents. An
+# element no feature stands for cannot show up in the lists above however strong its effect: its
+# absence from them says nothing about whether it moves views.
 
 # %% [markdown]
 # ## A world where thumbnails do not matter

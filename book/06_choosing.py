@@ -39,9 +39,11 @@ k_candidates = 6           # candidate thumbnails per held-out video
 n_pick = 200               # held-out videos whose candidates are ranked
 n_boot = 200               # bootstrap resamples (channels) for every interval
 cnn_epochs = 6             # epochs of the CNN trained here when chapter 04's is missing
-use_encoder = True         # rank with a ridge on the pretrained encoder's embeddings (if the encoder is installed)
-encoder_corpus_size = 0    # 0: the book's default encoder (chapter 01a's); else a small one of this corpus
-encoder_steps = 8          # pretraining steps of that small encoder (unused with encoder_corpus_size = 0)
+use_encoder = True         # rank with a ridge on the pretrained encoder's embeddings
+encoder_corpus_size = 20000  # the pretrained encoder: chapter 01a's corpus size, steps, batch and width
+encoder_steps = 700        # (the same values as 01a's in every profile load the encoder 01a measured)
+encoder_batch_size = 128
+encoder_width = 32
 base_ctr = 0.04            # click-through rate of a video's average candidate (an assumption)
 alpha = 0.05               # false-winner rate the A/B tests are designed for
 daily_impressions = 2000   # impressions per arm per day
@@ -67,9 +69,10 @@ from thumbnail_lab.thumbworld import SCENARIOS
 ch = setup("06_choosing", globals(), rules={
     "source": Rule(check=dataset_source), "scenario": Rule(choices=SCENARIOS), "seed": Rule(min=0),
     **dict.fromkeys(["n_videos", "threads", "image_width", "image_height", "n_pick", "cnn_epochs", "encoder_steps",
+                     "encoder_corpus_size", "encoder_batch_size", "encoder_width",
                      "daily_impressions", "test_days", "n_tests", "feature_epochs", "ae_steps", "diffusion_steps",
                      "n_generated", "ddim_steps", "best_of", "n_shown"], Rule(min=1)),
-    "k_candidates": Rule(min=2, max=12), "n_boot": Rule(min=2), "encoder_corpus_size": Rule(min=0),
+    "k_candidates": Rule(min=2, max=12), "n_boot": Rule(min=2),
     "base_ctr": Rule(min=1e-4, max=0.5), "alpha": Rule(min=1e-4, max=0.5), "planted_uplift": Rule(min=0),
     "tau_relative": Rule(min=1e-4), "probe": Rule(choices=("feature_extractor", "encoder"))})
 ch.require(len(guidance_strengths) >= 1 and min(guidance_strengths) >= 0,
@@ -88,8 +91,8 @@ from thumbnail_lab.popularity.counterfactual import thumbworld_specs
 # %% [markdown]
 # ## The data and the models that rank
 # We load chapter 01's dataset and the popularity CNN of chapter 04 (trained here, smaller, if
-# chapter 04 has not run on this dataset), and, where the pretrained encoder is installed, a ridge
-# regression of log views on its embeddings.
+# chapter 04 has not run on this dataset), and a ridge regression of log views on the embeddings of
+# the pretrained encoder of {ref}`chapter-encoder`.
 
 # %%
 ds = ensure_dataset(source=source, scenario=scenario, n_videos=n_videos, seed=seed)
@@ -98,7 +101,7 @@ has_truth = ds.truth is not None and "n_videos" in ds.truth  # candidates are re
 cnn, cnn_out, cnn_from = sources.popularity_cnn(ds, images, ch.params, cnn_epochs, seed)
 ch.record("cho_cnn_from", cnn_from)
 split = ds.split("random")
-embed = sources.encoder_embed(encoder_corpus_size, encoder_steps, threads) if use_encoder else None
+embed = sources.encoder_embed(ch.params) if use_encoder else None
 ch.record("cho_encoder_used", embed is not None)
 print(ds.name, images.shape, "| CNN:", cnn_from, "| encoder:", embed is not None, "| truth:", has_truth)
 
@@ -161,7 +164,12 @@ ch.record("cho_decision_word", "In this run a model can make much of a thumbnail
           "In this run the model's pick is not clearly better than the checklist's or above zero: the decision "
           "is not the model's to make yet")
 
-# %% [markdown]
+# %% [markdown] tags=["real-data"]
+# Which candidate is truly best is known only where the candidates are drawn from a simulated world
+# whose effects are known; for your own thumbnails, the rankers' predictions are all this section can
+# give, and an A/B test (next section) is how to find out.
+
+# %% [markdown] tags=["truth-only"]
 # {numref}`fig-choosing-picking` sets the rankers side by side. The best model, the
 # {glue:text}`cho_best_ranker`, picks the truly best candidate in {glue:text}`cho_best_p_best:.0%`
 # of the videos, against {glue:text}`cho_best_p_best_chance:.0%` for a random pick, and captures
@@ -246,13 +254,20 @@ save_fig(figures.planning_panel(uplifts, needed, rates, alpha), "planning", ch.n
 # after every impression it sits at or below alpha. Its price is power: on the planted uplift it
 # finds the winner in {glue:text}`cho_sequential_power:.0%` of the tests (the fixed test read once:
 # {glue:text}`cho_fixed_once_power:.0%`), after {glue:text}`cho_seq_days:.1f` days on average.
-#
+
+# %% [markdown] tags=["truth-only"]
 # ### What pre-screening buys
 # With {glue:text}`cho_k` candidates and room to test two, which two? We compare, per video and in
 # extra clicks per 1,000 impressions over uploading a random candidate: uploading the model's pick
 # untested, A/B testing the model's top two, A/B testing two random ones (each test
 # {glue:text}`cho_test_impressions:,` impressions per arm, the winner being the arm with more
 # clicks), and the truly best candidate ({numref}`fig-choosing-prescreen`).
+
+# %% [markdown] tags=["real-data"]
+# ### What pre-screening buys
+# What testing the model's top two candidates is worth against testing two at random needs each
+# candidate's true click-through rate, which only a simulated world has; on your own data this
+# comparison is left out.
 
 # %%
 test_impressions = daily_impressions * test_days
@@ -269,12 +284,13 @@ if has_truth:
 else:
     print("no truth: no click model")
 
-# %% [markdown]
+# %% [markdown] tags=["truth-only"]
 # Testing the model's top two gains {glue:text}`cho_pre_test_model_top2:.2f` clicks per 1,000
 # impressions, testing two at random {glue:text}`cho_pre_test_random2:.2f`, and the model's pick
 # alone, without a test, {glue:text}`cho_pre_model_top1:.2f`; the best candidate would gain
 # {glue:text}`cho_pre_best:.2f`.
-#
+
+# %% [markdown]
 # ## Generating towards popularity, and catching the model fooling itself
 # Chapter 03's latent diffusion model (trained here, tiny, if it is missing) is steered by the
 # popularity CNN in two ways: best-of-{glue:text}`cho_best_of` selection, and gradient guidance,

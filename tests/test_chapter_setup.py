@@ -89,3 +89,16 @@ def test_require_stops_with_the_sentence(chapter):
     ch.require(True, "never raised")
     with pytest.raises(ParameterError, match="min_count must be at least group_size"):
         ch.require(False, "min_count must be at least group_size")
+
+
+def test_earlier_results_only_for_the_same_parameters(chapter, monkeypatch):
+    import myst_nb
+
+    from thumbnail_lab.chapter import earlier_results
+
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display: None)
+    assert earlier_results("01_x", {"n_videos": 400}) is None          # not run yet
+    ch = setup("01_x", parameter_defaults(chapter), source=chapter)
+    ch.record("ceiling", {"face": 0.9})
+    assert earlier_results("01_x", {"n_videos": 400, "source": "thumbworld"})["ceiling"] == {"face": 0.9}
+    assert earlier_results("01_x", {"n_videos": 6000}) is None          # another dataset: never read

@@ -121,3 +121,20 @@ def test_group_size_for_a_share():
     assert group_size_for_share(524_288, 400 / 524_288) == 400
     assert group_size_for_share(100_000, 400 / 524_288) == 76
     assert group_size_for_share(1000, 400 / 524_288) == 3          # at least 3
+
+
+def test_member_table_lists_every_member_with_its_video_and_activation():
+    from thumbnail_lab.features.groups import member_table
+
+    acts, views = hand_built()
+    g = find_feature_groups(sp.csr_matrix(acts), views, threshold=0.05, min_count=4, group_size=3)
+    ids = [f"v{i}" for i in range(8)]
+    t = member_table(g, top_k=1, activations=sp.csr_matrix(acts), video_ids=ids)
+    assert list(t.columns[:6]) == ["feature", "status", "rank", "video_id", "activation", "held_out"]
+    assert len(t) == 6
+    first = t[t["feature"] == 0]
+    assert first["video_id"].tolist() == ["v0", "v1", "v2"] and first["rank"].tolist() == [1, 2, 3]
+    np.testing.assert_allclose(first["activation"], [0.9, 0.8, 0.7])
+    assert first["held_out"].tolist() == [True, False, False]
+    # latent 1 has the higher median views: the high feature; latent 0 the low one
+    assert set(t.loc[t["feature"] == 1, "status"]) == {"high"} and set(first["status"]) == {"low"}

@@ -83,3 +83,21 @@ def test_truth_check_of_an_analysis_and_its_flat_names():
     empty = flat_truth_check({})
     assert set(empty) == set(flat) and all(np.isnan(v) for v in empty.values())
     assert set(truth_summary({"raw": out})["high"]) == {"precision", "chance_precision", "p_value"}
+
+
+def test_planted_element_coverage_needs_twice_the_base_rate_and_the_ceiling():
+    import pandas as pd
+
+    from thumbnail_lab.features.monosemantic import planted_element_coverage
+
+    described = pd.DataFrame({"dominant_element": ["face", "face", "text", "none"],
+                              "share": [0.5, 0.9, 0.3, 0.1], "base_rate": [0.3, 0.3, 0.2, 0.1]})
+    effects = {"face": 0.3, "text": -0.2, "logo": 0.15, "tiny": 0.05}
+    t = planted_element_coverage(described, effects, {"face": 0.95, "text": 0.97, "logo": 0.6}).set_index("element")
+    assert "tiny" not in t.index                                       # |effect| < 0.1 is not a target
+    assert t.loc["face", "met"] and t.loc["face", "best_ratio"] == pytest.approx(3.0)
+    assert t.loc["face", "n_features"] == 2 and t.loc["face", "n_features_over_ratio"] == 1
+    assert not t.loc["text", "met"] and t.loc["text", "best_ratio"] == pytest.approx(1.5)
+    assert not t.loc["logo", "eligible"] and t.loc["logo", "best_ratio"] == 0.0
+    without = planted_element_coverage(described, effects).set_index("element")
+    assert without["eligible"].all() and without["ceiling_auc"].isna().all()

@@ -44,3 +44,27 @@ def test_decoder_floor_and_copy_words():
 def test_legible_needs_the_auc_threshold_and_a_label():
     assert ev.legible(0.9) and not ev.legible(0.6) and ev.legible(0.6, min_auc=0.5)
     assert not ev.legible(math.nan)
+
+
+def test_metric_space_measures_in_the_encoder_and_labels_with_the_element_cnn():
+    import numpy as np
+    import torch
+
+    from thumbnail_lab.generative.feature_extractor import FeatureExtractor, predict_labels
+
+    torch.manual_seed(0)
+    cnn = FeatureExtractor(3, width=4, embed_dim=8).eval()
+    images = np.random.default_rng(0).integers(0, 256, (20, 36, 64, 3), dtype=np.uint8)
+    embed_calls = []
+
+    def embed(x):
+        embed_calls.append(len(x))
+        return np.asarray(x, np.float32).reshape(len(x), -1)[:, :5]
+
+    space = ev.MetricSpace(labeller=cnn, embed=embed)
+    ref = ev.reference_from(space, images)
+    assert ref.features.shape == (20, 5) and embed_calls == [20]
+    np.testing.assert_allclose(ref.probabilities, predict_labels(cnn, images))
+    assert ev.metric_features(ev.MetricSpace(cnn), images).shape == (20, 8)     # no encoder: the CNN's features
+    scores = ev.score_samples(space, images[:10], ref)
+    assert scores["n_samples"] == 10 and np.isfinite(scores["fd"])

@@ -114,6 +114,22 @@ class Chapter:
             raise ParameterError(message)
 
 
+def earlier_results(chapter: str, expected: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Another chapter's ``results.json`` if it ran with the ``expected`` parameters, else None.
+
+    A chapter that reads a measurement from an earlier one (chapter 05 reads the supervised ceiling
+    of chapter 01a) uses this, so a run on another dataset or world is never read by mistake.
+    """
+    import json
+
+    path = chapter_dir(chapter) / "results.json"
+    if not path.is_file():
+        return None
+    results = json.loads(path.read_text())
+    ran = results.get("parameters", {})
+    return results if all(ran.get(k) == v for k, v in expected.items()) else None
+
+
 def setup(chapter: str, namespace: Mapping[str, Any], rules: Mapping[str, Rule] | None = None,
           source: Path | None = None) -> Chapter:
     """Check the chapter's parameters, seed, set threads and the figure style; return the ``Chapter``."""

@@ -2,8 +2,8 @@
 
 ``popularity_cnn`` (chapter 04's CNN), ``diffusion_model`` (chapter 03's latent diffusion model),
 ``element_probe`` (the detector that reads elements off generated images: chapter 03's supervised
-feature extractor, or linear probes on the pretrained encoder) and ``encoder_embed`` (the
-pretrained encoder, when its package is importable).
+feature extractor, or linear probes on the pretrained encoder) and ``encoder_embed`` (chapter
+01a's pretrained encoder).
 """
 from __future__ import annotations
 
@@ -49,15 +49,21 @@ def diffusion_model(ds, images: np.ndarray, ae_steps: int, diffusion_steps: int,
     return run.ema_model, config, ae, "trained here"
 
 
-def encoder_embed(corpus_size: int, steps: int, threads: int) -> Callable[[np.ndarray], np.ndarray] | None:
-    """The pretrained encoder's ``embed`` (the book's default settings when ``corpus_size`` is 0), or None."""
-    try:
-        from ..encoder import ensure_encoder, settings_from
-    except ImportError:
-        return None
-    settings = None if corpus_size == 0 else settings_from(corpus_size=corpus_size, steps=steps, batch_size=16,
-                                                           width=4, threads=threads)
-    return ensure_encoder(settings).embed
+def encoder_embed(params: dict) -> Callable[[np.ndarray], np.ndarray]:
+    """The pretrained encoder's ``embed``, at the chapter's ``encoder_*`` sizes (chapter 01a's encoder).
+
+    The pretraining thread count is 01a's default (it is part of the stamp); the embedding runs
+    with the chapter's threads.
+    """
+    from ..encoder import book_encoder
+
+    return book_encoder(**encoder_sizes(params)).embed
+
+
+def encoder_sizes(params: dict) -> dict:
+    """``book_encoder`` keywords from a chapter's ``encoder_*`` parameters (and its ``seed``)."""
+    return {"corpus_size": params["encoder_corpus_size"], "steps": params["encoder_steps"],
+            "batch_size": params["encoder_batch_size"], "width": params["encoder_width"], "seed": params.get("seed", 0)}
 
 
 def element_probe(kind: str, ds, images: np.ndarray, epochs: int, seed: int,

@@ -93,6 +93,29 @@ def settings_from(corpus_size: int = 20_000, corpus_seed: int = 0, steps: int = 
     return EncoderSettings(corpus_size=corpus_size, corpus_seed=corpus_seed, pretrain=config, threads=threads)
 
 
+#: What chapter 01a's ablation chose: title alignment alone, crops and mild colour jitter (no hue, no greyscale).
+BOOK_OBJECTIVE = {"title_weight": 1.0, "contrastive_weight": 0.0,
+                  "augment": {"crop_min": 0.35, "brightness": 0.3, "contrast": 0.3, "saturation": 0.3, "hue": 0.0,
+                              "grey": 0.0}}
+
+
+def book_settings(corpus_size: int = 20_000, steps: int = 700, batch_size: int = 128, width: int = 32, seed: int = 0,
+                  threads: int = 1) -> EncoderSettings:
+    """The book's encoder at a given size: chapter 01a's objective and augmentations (its defaults are 01a's).
+
+    Chapters 03-06 pass their ``encoder_*`` parameters here, so in every profile they load the
+    encoder chapter 01a pretrained and measured (a test checks the stamps agree profile by profile).
+    """
+    return settings_from(corpus_size=corpus_size, steps=steps, batch_size=batch_size, width=width, seed=seed,
+                         threads=threads, **BOOK_OBJECTIVE)
+
+
+def book_encoder(corpus_size: int = 20_000, steps: int = 700, batch_size: int = 128, width: int = 32, seed: int = 0,
+                 threads: int = 1, show_progress: bool = True) -> PretrainedEncoder:
+    """``ensure_encoder(book_settings(...))``: chapter 01a's encoder, pretrained here if no chapter has yet."""
+    return ensure_encoder(book_settings(corpus_size, steps, batch_size, width, seed, threads), show_progress)
+
+
 def encoder_root() -> Path:
     """Where every encoder and corpus of this machine is cached."""
     return artifacts_root() / "encoder"

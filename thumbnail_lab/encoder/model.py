@@ -106,3 +106,12 @@ class PretrainedEncoder:
         if not out:
             return np.zeros((0, self.embed_dim), np.float32)
         return np.concatenate(out).astype(np.float32)
+
+    def pooled(self, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
+        """The global average of the last feature map, ``(N, channels)``: the role of Inception's pool3 in FID.
+
+        Generated images are compared in this space (Fréchet distance, KID, precision/recall,
+        coverage): it has as many dimensions as the element CNN's features had, few enough for the
+        covariances of a few hundred samples.
+        """
+        return self.embed(images, batch_size)[:, :self.model.channels]

@@ -39,21 +39,25 @@ def feature_grid(paths: Sequence[Path], members: np.ndarray, table: pd.DataFrame
     return image_grid(images, ncols=n_top, titles=titles, suptitle=title)
 
 
-def corpus_grid(paths: Sequence[Path], members: np.ndarray, corpus_paths: Sequence[Path], corpus_members: np.ndarray,
+def corpus_grid(paths: Sequence[Path], members: np.ndarray, corpus_images: np.ndarray, corpus_members: np.ndarray,
                 table: pd.DataFrame, n_top: int = 11) -> plt.Figure:
     """Two rows per feature: its top thumbnails in the analysed dataset, then in the SAE's own corpus.
 
     The published analysis showed both to diagnose the domain shift between the corpus the SAE
-    learned on and the thumbnails it is applied to. ``-1`` in ``corpus_members`` (a latent active
+    learned on and the thumbnails it is applied to. ``corpus_images`` is the corpus as a uint8
+    array (shown at the analysed thumbnails' size); ``-1`` in ``corpus_members`` (a latent active
     on fewer corpus images) leaves a blank cell.
     """
+    from PIL import Image
+
     images, titles = [], []
     blank = None
     for r, (_, feat) in enumerate(table.iterrows()):
         row = load_thumbnails([paths[i] for i in members[r, :n_top]])
         blank = np.full_like(row[0], 255) if blank is None else blank
-        corpus = [corpus_paths[i] for i in corpus_members[r, :n_top] if i >= 0]
-        crow = list(load_thumbnails(corpus)) if corpus else []
+        size = (blank.shape[1], blank.shape[0])
+        crow = [np.asarray(Image.fromarray(np.asarray(corpus_images[i])).resize(size, Image.BILINEAR))
+                for i in corpus_members[r, :n_top] if i >= 0]
         images += list(row) + crow + [blank] * (n_top - len(crow))
         name = f"#{feat['feature']}" + (f" {feat['dominant_element']}" if "dominant_element" in feat else "")
         titles += [f"{name}: analysed"] + [""] * (n_top - 1) + [f"{name}: SAE corpus"] + [""] * (n_top - 1)
@@ -176,6 +180,35 @@ def lift_figure(random_lifts: np.ndarray, lifts: dict[str, np.ndarray]) -> plt.F
     ax.axvline(np.quantile(random_lifts, 0.95), color="k", ls="--", lw=1, label="95th percentile of random groups")
     ax.set(xlabel="lift of the dominant element (share in group − share in dataset)", ylabel="density")
     ax.legend(fontsize=8)
+    return fig
+
+
+def content_coverage_figure(tables: dict[str, pd.DataFrame], min_ratio: float = 2.0) -> plt.Figure:
+    """Per planted element, the best over-representation any feature of each encoder reaches (bars), the target line.
+
+    ``tables`` maps an encoder's name to its ``planted_element_coverage``; elements the supervised
+    ceiling cannot see are hatched (they are not part of the target).
+    """
+    first = next(iter(tables.values()))
+    elements = first["element"].tolist()
+    fig, ax = plt.subplots(figsize=(FULL_WIDTH * 0.8, 0.45 * len(elements) + 1.4))
+    height = 0.8 / max(1, len(tables))
+    y = np.arange(len(elements))
+    for k, (name, table) in enumerate(tables.items()):
+        t = table.set_index("element").loc[elements]
+        bars = ax.barh(y + k * height, t["best_ratio"], height=height, color=f"C{k}", label=name)
+        for bar, eligible in zip(bars, t["eligible"]):
+            if not eligible:
+                bar.set_hatch("//")
+                bar.set_alpha(0.5)
+    labels = [f"{e} ({v:+.2f})" for e, v in zip(elements, first["effect"])]
+    ax.set_yticks(y + height * (len(tables) - 1) / 2, labels)
+    ax.invert_yaxis()
+    ax.axvline(min_ratio, color="k", ls="--", lw=1, label=f"target: {min_ratio:g}x the base rate")
+    ax.axvline(1.0, color="0.5", ls=":", lw=1, label="no over-representation")
+    ax.set(xlabel="best share in a feature group it dominates / its base rate (0: dominates none)",
+           ylabel="planted element (effect on log10 views)")
+    ax.legend(fontsize=8, loc="lower right")
     return fig
 
 

@@ -243,3 +243,30 @@ def top_activations(activations: np.ndarray | sp.spmatrix, features: np.ndarray,
         top = _top_rows(rows[active], data[active], n_top)
         out[i, :top.size] = top
     return out
+
+
+def member_table(groups: FeatureGroups, top_k: int, activations: np.ndarray | sp.spmatrix,
+                 video_ids) -> pd.DataFrame:
+    """One row per feature group member, so an analyst can see which of their videos make up each group.
+
+    Columns: ``feature``, ``status`` (high/low/middle), ``rank`` (the member's place in its group,
+    1 = highest activation), ``video_id``, ``activation``, ``held_out`` (whether it is one of the
+    group's held-out top members), and ``feature_rank`` (the feature's rank by group statistic).
+    """
+    status = feature_status(groups, top_k)
+    features = groups.table["feature"].to_numpy()
+    members = np.asarray(groups.members)
+    size = members.shape[1] if members.ndim == 2 else 0
+    rows = members.ravel()
+    cols = np.repeat(features, size)
+    csr = sp.csr_matrix(activations) if not sp.issparse(activations) else activations.tocsr()
+    values = np.asarray(csr[rows, cols]).ravel() if rows.size else np.zeros(0)
+    return pd.DataFrame({
+        "feature": cols,
+        "status": status.reindex(cols).to_numpy(),
+        "rank": np.tile(np.arange(1, size + 1), len(features)),
+        "video_id": np.asarray(video_ids, dtype=object)[rows],
+        "activation": values.astype(float),
+        "held_out": np.tile(np.arange(size) < groups.n_held_out, len(features)),
+        "feature_rank": np.repeat(groups.table["rank"].to_numpy(), size),
+    })

@@ -276,3 +276,35 @@ def truth_table(checks: dict[str, dict]) -> pd.DataFrame:
     data = {(kind, status): {k: checks[kind][status].get(k, np.nan) for k in TRUTH_NUMBERS}
             for kind in checks for status in checks[kind]}
     return pd.DataFrame(data)
+
+
+def planted_element_coverage(described: pd.DataFrame, element_effects: dict[str, float],
+                             ceiling_auc: dict[str, float] | None = None, min_effect: float = 0.1,
+                             min_auc: float = 0.9, min_ratio: float = 2.0) -> pd.DataFrame:
+    """Does some qualifying feature stand for each planted element the encoder should be able to see?
+
+    For every element with ``|effect| >= min_effect``: the features whose dominant element it is, the
+    largest over-representation among them (share in the group over the base rate), and ``met``: at
+    least one has a ratio of ``min_ratio`` or more. ``eligible`` says whether the supervised ceiling
+    sees the element (held-out AUC >= ``min_auc``); without ``ceiling_auc`` every element is eligible
+    and ``ceiling_auc`` is NaN.
+
+    Parameters
+    ----------
+    described : pd.DataFrame
+        ``describe_features`` of an analysis (``dominant_element``, ``share``, ``base_rate``).
+    """
+    ratio = described["share"] / described["base_rate"].where(described["base_rate"] > 0)
+    rows = []
+    for element, effect in sorted(element_effects.items(), key=lambda kv: -abs(kv[1])):
+        if abs(effect) < min_effect:
+            continue
+        mine = ratio[described["dominant_element"] == element]
+        auc = float(ceiling_auc.get(element, np.nan)) if ceiling_auc else np.nan
+        best = float(mine.max()) if len(mine) else 0.0
+        rows.append({"element": element, "effect": float(effect), "ceiling_auc": auc,
+                     "eligible": bool(ceiling_auc is None or auc >= min_auc), "n_features": int(len(mine)),
+                     "n_features_over_ratio": int((mine >= min_ratio).sum()), "best_ratio": best,
+                     "met": bool(best >= min_ratio)})
+    return pd.DataFrame(rows, columns=["element", "effect", "ceiling_auc", "eligible", "n_features",
+                                       "n_features_over_ratio", "best_ratio", "met"])

@@ -6,6 +6,7 @@ are measured with the same extractor, the same reference features and the same s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -14,13 +15,29 @@ from .feature_extractor import FeatureExtractor, embed_images, predict_labels
 from .metrics import diversity, element_coverage, frechet_distance, kernel_inception_distance, precision_recall
 
 
-def metric_features(space: FeatureExtractor, images: np.ndarray) -> np.ndarray:
-    """The features every distance of both chapters is computed in (FD, KID, precision/recall, coverage).
+@dataclass(frozen=True)
+class MetricSpace:
+    """Where both generation chapters measure samples.
 
-    The one place that says which network embeds the images: today the in-project element CNN;
-    switching to the pretrained encoder (``thumbnail_lab.encoder``) is a change of this line.
+    ``embed`` gives the features of every distance (Fréchet distance, KID, precision/recall,
+    coverage): the pretrained encoder's pooled features (``PretrainedEncoder.pooled``), the role
+    Inception plays in the literature. ``labeller`` is the supervised element CNN that reads which
+    elements a sample shows. Without ``embed`` the element CNN's own features are the space.
     """
-    return embed_images(space, images)
+
+    labeller: FeatureExtractor
+    embed: Callable[[np.ndarray], np.ndarray] | None = None
+
+
+def _labeller(space: MetricSpace | FeatureExtractor) -> FeatureExtractor:
+    return space.labeller if isinstance(space, MetricSpace) else space
+
+
+def metric_features(space: MetricSpace | FeatureExtractor, images: np.ndarray) -> np.ndarray:
+    """The features every distance of both chapters is computed in (FD, KID, precision/recall, coverage)."""
+    if isinstance(space, MetricSpace) and space.embed is not None:
+        return np.asarray(space.embed(images), np.float32)
+    return embed_images(_labeller(space), images)
 
 
 @dataclass
@@ -36,13 +53,13 @@ class Reference:
         return (self.probabilities > 0.5).mean(0)
 
 
-def reference_from(extractor: FeatureExtractor, images: np.ndarray) -> Reference:
+def reference_from(extractor: MetricSpace | FeatureExtractor, images: np.ndarray) -> Reference:
     """Embed and label real thumbnails once, for every later comparison."""
     features = metric_features(extractor, images)
-    return Reference(features, predict_labels(extractor, images), diversity(features))
+    return Reference(features, predict_labels(_labeller(extractor), images), diversity(features))
 
 
-def score_samples(extractor: FeatureExtractor, samples: np.ndarray, reference: Reference,
+def score_samples(extractor: MetricSpace | FeatureExtractor, samples: np.ndarray, reference: Reference,
                   seed: int = 0) -> dict[str, float]:
     """Fréchet distance, KID, precision/recall, density/coverage, collapse and element shares of ``samples``.
 
@@ -55,7 +72,7 @@ def score_samples(extractor: FeatureExtractor, samples: np.ndarray, reference: R
     absolute difference between the samples' and the real data's element frequencies.
     """
     feats = metric_features(extractor, samples)
-    probs = predict_labels(extractor, samples)
+    probs = predict_labels(_labeller(extractor), samples)
     kid, kid_sd = kernel_inception_distance(reference.features, feats, subset_size=min(200, len(feats)), seed=seed)
     ref = reference.features[: max(len(feats), 50)]
     precision, recall = precision_recall(ref, feats)

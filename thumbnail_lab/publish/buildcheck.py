@@ -2,7 +2,8 @@
 
 Every page in ``_toc.yml`` must exist as HTML, no page may show a Python traceback or a
 papermill error, every chapter must show images, and no page may load a script or a style
-sheet from the network (the book reads offline, math included).
+sheet from the network (the book reads offline, math included). An executed chapter whose dataset has
+no truth must not hold a ``truth-only`` cell (see ``truth``).
 """
 from __future__ import annotations
 
@@ -48,12 +49,29 @@ def problems(html_dir: Path, toc_file: Path) -> list[str]:
     return found
 
 
+def real_data_problems(notebook_dir: Path) -> list[str]:
+    """Executed chapters on data without a truth that still hold a ``truth-only`` cell, one sentence each."""
+    import nbformat
+
+    from .truth import source_has_truth, truth_cells_left
+
+    found = []
+    for path in sorted(notebook_dir.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        source = str(nb.metadata.get("thumbnail_lab", {}).get("parameters", {}).get("source", "thumbworld"))
+        left = truth_cells_left(nb)
+        if left and not source_has_truth(source):
+            found.append(f"chapter {path.stem} analyses {source}, which has no truth, but shows {left} truth-only cell(s): "
+                         "re-execute it with the runner (make execute), which drops them")
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m thumbnail_lab.publish.buildcheck _build/html``: exit 1 and list the problems, if any."""
     argv = sys.argv[1:] if argv is None else argv
     html_dir = Path(argv[0] if argv else "_build/html")
     toc_file = Path(argv[1]) if len(argv) > 1 else html_dir.parent.parent / "_toc.yml"
-    found = problems(html_dir, toc_file)
+    found = problems(html_dir, toc_file) + real_data_problems(toc_file.parent / "book")
     for line in found:
         print(f"[buildcheck] {line}", file=sys.stderr)
     if not found:

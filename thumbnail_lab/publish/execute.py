@@ -22,9 +22,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ..chapter import parameter_defaults
 from ..paths import REPO_ROOT
 from .imports import PACKAGE_DIR, package_modules_used
 from .profiles import CHAPTER_PATTERN, PROFILE_NAMES, chapter_parameters, parse_overrides
+from .truth import keep_cells, source_has_truth
 
 BOOK_DIR = REPO_ROOT / "book"
 KERNEL_SITE = Path(__file__).resolve().parent / "kernel_site"
@@ -99,6 +101,8 @@ def execute_one(chapter: str, profile: str, params: dict[str, Any], out_dir: Pat
 
     source = book_dir / f"{chapter}.py"
     notebook = jupytext.read(source, fmt="py:percent")
+    defaults = parameter_defaults(source)
+    keep_cells(notebook, source_has_truth(str(params.get("source", defaults.get("source", "thumbworld")))))
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     output = out_dir / f"{chapter}.ipynb"
     start = time.perf_counter()
