@@ -134,8 +134,16 @@ print(f"encoder cached in {cost['folder']} ({'loaded' if cost['loaded_from_cache
 # images through the network (the contrastive loss needs two views per thumbnail, so it gets half the
 # steps), each probed on the analysed thumbnails ({numref}`fig-encoder-ablation`).
 
+# %% [markdown] tags=["real-data"]
+# Your dataset records no elements, and a probe needs them. So every measurement of this page runs on
+# ThumbWorld's `scenario` world of the same size, a reference control: it says what the encoder that
+# the later chapters apply to your thumbnails can read, and the transfer section below says how far
+# that carries to thumbnails drawn by another renderer.
+
 # %%
 ds = ensure_dataset(source=source, scenario=scenario, n_videos=n_videos, seed=seed)
+if not ev.has_element_labels(ds):   # real data: the probes run on a ThumbWorld reference (see above)
+    ds = ensure_dataset(source="thumbworld", scenario=scenario, n_videos=n_videos, seed=seed)
 elements = ev.dataset_elements(ds)
 images = ds.images(64, 36)
 labels = ev.dataset_labels(ds.metadata, elements)

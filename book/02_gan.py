@@ -226,7 +226,7 @@ _ = ch.record("gan_discriminator_word", "won" if evaluation.discriminator_won(st
 # half as often as in the data: {glue:text}`gan_ablation_elements_shown:.2f` against
 # {glue:text}`gan_stab_elements_shown:.2f`), and its
 # Fréchet distance to the training set is {glue:text}`gan_fd_word`:
-# {glue:text}`gan_ablation_fd:.2f` against {glue:text}`gan_stab_fd:.2f`.
+# {glue:text}`gan_ablation_fd:.3g` against {glue:text}`gan_stab_fd:.3g`.
 # Its discriminator {glue:text}`gan_discriminator_word` the game: its final loss is
 # {glue:text}`gan_ablation_d_loss_final:.2f` against {glue:text}`gan_stab_d_loss_final:.2f` with
 # the stabilisers (a discriminator that ends below half the stabilised one's loss has won, and
@@ -308,7 +308,7 @@ print(f"saved {saved.shape[0]} samples and gan.pt under {ch.dir}")
 # - A {glue:text}`gan_g_params:,`-parameter DCGAN trained for {glue:text}`gan_steps:,` steps
 #   ({glue:text}`gan_train_seconds:.0f` s on this CPU) moves from grey noise to colour fields
 #   and coarse layouts ({numref}`fig-gan-snapshots`); its Fréchet distance to the training
-#   thumbnails is {glue:text}`gan_stab_fd:.1f` in the project's feature space.
+#   thumbnails is {glue:text}`gan_stab_fd:.3g` in the pretrained encoder's feature space.
 # - With the stabilisers its samples reach a coverage of {glue:text}`gan_stab_coverage:.2f`
 #   (expected for the data itself: {glue:text}`gan_stab_expected_coverage:.2f`); without them
 #   {glue:text}`gan_ablation_coverage:.2f`: without the stabilisers the generator

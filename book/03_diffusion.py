@@ -22,7 +22,7 @@
 # thumbnails, in the latent space of a small autoencoder as Stable Diffusion does, sample it
 # with the full ancestral sampler and with few-step DDIM, and compare
 # random samples of both generators with the training data on the same footing: Fréchet
-# distance, KID, precision and recall in an in-project feature space, and the frequencies of
+# distance, KID, precision and recall in the pretrained encoder's feature space, and the frequencies of
 # ThumbWorld's elements. Then we look for copies: the nearest training thumbnails of every
 # sample.
 #
@@ -263,8 +263,8 @@ _ = ch.record("diff_sampler_ddim_kid", main_row["kid"])
 
 # %% [markdown]
 # The full sampler took {glue:text}`diff_ddpm_vs_ddim_time:.1f` times as long as DDIM with
-# {glue:text}`diff_main_steps` steps (KID {glue:text}`diff_sampler_ddpm_kid:.3f` against
-# {glue:text}`diff_sampler_ddim_kid:.3f`), see {numref}`fig-diff-tradeoff`. The comparison below
+# {glue:text}`diff_main_steps` steps (KID {glue:text}`diff_sampler_ddpm_kid:.3g` against
+# {glue:text}`diff_sampler_ddim_kid:.3g`), see {numref}`fig-diff-tradeoff`. The comparison below
 # therefore uses DDIM with {glue:text}`diff_main_steps` steps.
 #
 # ## What more training buys
@@ -292,8 +292,8 @@ save_fig(figures.quality_along_training(along, n_tradeoff), "along_training", ch
 
 # %% [markdown]
 # From {glue:text}`diff_first_ckpt_images:,` to {glue:text}`diff_last_ckpt_images:,` training
-# images the Fréchet distance went from {glue:text}`diff_first_ckpt_fd:.2f` to
-# {glue:text}`diff_last_ckpt_fd:.2f` ({numref}`fig-diff-along-training`). Where the curve still
+# images the Fréchet distance went from {glue:text}`diff_first_ckpt_fd:.3g` to
+# {glue:text}`diff_last_ckpt_fd:.3g` ({numref}`fig-diff-along-training`). Where the curve still
 # falls at its right end, the model was stopped by the budget, not by what it can learn; the
 # `full` profile trains many times longer and draws the same curve out to there.
 #
@@ -376,10 +376,10 @@ _ = ch.record("diff_n_samples", n_samples)
 # diffusion model for {glue:text}`diff_total_seconds:.0f` s (autoencoder included); drawing
 # {glue:text}`diff_n_tradeoff` diffusion samples then takes {glue:text}`diff_main_seconds:.1f` s,
 # where the GAN needs one forward pass.
-# With {glue:text}`diff_n_samples` samples per generator: FD {glue:text}`diff_ddpm_fd:.2f`
-# for diffusion, {glue:text}`diff_gan_fd:.2f` for the GAN, {glue:text}`diff_real_fd:.2f` for
-# held-out real thumbnails; KID {glue:text}`diff_ddpm_kid:.3f`, {glue:text}`diff_gan_kid:.3f`
-# and {glue:text}`diff_real_kid:.3f`.
+# With {glue:text}`diff_n_samples` samples per generator: FD {glue:text}`diff_ddpm_fd:.3g`
+# for diffusion, {glue:text}`diff_gan_fd:.3g` for the GAN, {glue:text}`diff_real_fd:.3g` for
+# held-out real thumbnails; KID {glue:text}`diff_ddpm_kid:.3g`, {glue:text}`diff_gan_kid:.3g`
+# and {glue:text}`diff_real_kid:.3g`.
 #
 # ### Does the collapse detector catch a collapse?
 # Two planted failures sit in the table. The planted collapse draws its samples from three
@@ -542,14 +542,14 @@ _ = ch.record("diff_copy_word_gan", evaluation.copy_word(copy["GAN"]))
 # %% [markdown]
 # ## Discussion
 # On this run the {glue:text}`diff_fd_closer` is closer to the training thumbnails in the
-# project's feature space: Fréchet distance {glue:text}`diff_ddpm_fd:.2f` for diffusion against
-# {glue:text}`diff_gan_fd:.2f` for the GAN (the farther model is
-# {glue:text}`diff_fd_factor:.1f` times as far), KID {glue:text}`diff_ddpm_kid:.3f` against
-# {glue:text}`diff_gan_kid:.3f`. KID {glue:text}`diff_kid_agreement` with the Fréchet distance;
+# pretrained encoder's feature space: Fréchet distance {glue:text}`diff_ddpm_fd:.3g` for diffusion against
+# {glue:text}`diff_gan_fd:.3g` for the GAN (the farther model is
+# {glue:text}`diff_fd_factor:.1f` times as far), KID {glue:text}`diff_ddpm_kid:.3g` against
+# {glue:text}`diff_gan_kid:.3g`. KID {glue:text}`diff_kid_agreement` with the Fréchet distance;
 # where the two disagree, the ranking is not clear-cut.
 #
 # Real thumbnails passed through the diffusion model's autoencoder already sit at a Fréchet
-# distance of {glue:text}`diff_ceiling_fd:.2f` (KID {glue:text}`diff_ceiling_kid:.3f`),
+# distance of {glue:text}`diff_ceiling_fd:.3g` (KID {glue:text}`diff_ceiling_kid:.3g`),
 # {glue:text}`diff_ceiling_share:.0%` of the diffusion model's: its decoder's blur alone sets
 # that floor, whatever its denoiser learns (with `latent_channels = 0` there is no decoder, and
 # these numbers read nan).
@@ -593,9 +593,9 @@ _ = ch.record("final_loss", float(run.history["loss"].iloc[-1]))
 # ## What we found
 # - A {glue:text}`diff_params:,`-parameter UNet, trained with its autoencoder for
 #   {glue:text}`diff_total_seconds:.0f` s in all ({glue:text}`diff_gan_seconds:.0f` s for the GAN),
-#   draws thumbnails whose Fréchet distance to real ones is {glue:text}`diff_ddpm_fd:.2f`,
-#   against {glue:text}`diff_gan_fd:.2f` for the GAN and {glue:text}`diff_real_fd:.2f` for real
-#   held-out thumbnails (in the project's own feature space, not Inception's).
+#   draws thumbnails whose Fréchet distance to real ones is {glue:text}`diff_ddpm_fd:.3g`,
+#   against {glue:text}`diff_gan_fd:.3g` for the GAN and {glue:text}`diff_real_fd:.3g` for real
+#   held-out thumbnails (in the pretrained encoder's feature space, not Inception's).
 # - Precision and recall: {glue:text}`diff_ddpm_precision:.2f` / {glue:text}`diff_ddpm_recall:.2f`
 #   for diffusion, {glue:text}`diff_gan_precision:.2f` / {glue:text}`diff_gan_recall:.2f` for
 #   the GAN.

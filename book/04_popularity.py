@@ -73,6 +73,7 @@ encoder_width = 32
 backbone_epochs = 6         # epochs of the fine-tuned and the from-scratch encoder network
 clip_checkpoint = ""        # path of a local open_clip checkpoint; empty skips CLIP
 clip_model = "ViT-B-32"     # open_clip architecture of that checkpoint
+clip_pretrained = ""        # online only: open_clip weights to DOWNLOAD instead (e.g. "laion2b_s34b_b79k")
 
 # %%
 from thumbnail_lab.chapter import setup
@@ -716,13 +717,14 @@ if use_encoder and "adjusted" in targets.available:
 # %% [markdown]
 # ## Optional: CLIP image embeddings
 # With a local open_clip checkpoint (`clip_checkpoint`), a ridge regression on CLIP image
-# embeddings joins the comparison. Nothing is downloaded.
+# embeddings joins the comparison. Nothing is downloaded unless `clip_pretrained` names open_clip
+# weights, an explicit choice for readers who are online.
 
 # %%
 from thumbnail_lab.popularity import clip
 
-clip_table = clip.ridge_table(data, targets, masks, clip_model, clip_checkpoint, n_boot, seed)
-display(clip_table if clip_table is not None else "CLIP skipped: no clip_checkpoint given")
+clip_table = clip.ridge_table(data, targets, masks, clip_model, clip_checkpoint, n_boot, seed, clip_pretrained)
+display(clip_table if clip_table is not None else "CLIP skipped: no clip_checkpoint (or clip_pretrained) given")
 
 # %%
 from thumbnail_lab.popularity import outputs

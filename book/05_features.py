@@ -59,6 +59,7 @@ encoder_width = 32
 contrast = True             # also run the pixel autoencoder's pipeline, as the contrast
 clip_checkpoint = ""        # path of a local open_clip checkpoint (for the clip encoder)
 clip_model = "ViT-B-32"     # open_clip architecture of that checkpoint
+clip_pretrained = ""        # online only: open_clip weights to DOWNLOAD instead (e.g. "laion2b_s34b_b79k")
 embed_dim = 64              # autoencoder bottleneck
 ae_width = 16               # channels of the autoencoder's first convolution
 ae_epochs = 8
@@ -105,8 +106,9 @@ ch = setup("05_features", globals(), rules={
     **{name: Rule(min=1) for name in ("encoder_corpus_size", "encoder_steps", "encoder_batch_size", "encoder_width")}, "alpha": Rule(min=0, max=1), "group_share": Rule(min=0, max=1),
     "n_grid": Rule(min=1, max=20), "grid_features": Rule(min=1, max=10)})
 ch.require(min_count >= group_size, f"min_count={min_count} must be at least group_size={group_size}")
-ch.require(encoder != "clip" or bool(clip_checkpoint),
-           "encoder='clip' needs clip_checkpoint, the path of a local open_clip checkpoint")
+ch.require(encoder != "clip" or bool(clip_checkpoint) != bool(clip_pretrained),
+           "encoder='clip' needs clip_checkpoint (the path of a local open_clip checkpoint) or, online, "
+           "clip_pretrained (open_clip weights to download), one of the two")
 
 # %% tags=["hide-input"]
 from functools import partial
@@ -119,13 +121,14 @@ from thumbnail_lab.dataset import ensure_dataset
 from thumbnail_lab.features import figures
 from thumbnail_lab.features.adjust import adjusted_views
 from thumbnail_lab.features.calibration import calibration_record, calibration_table, pipeline_draws, pipeline_pvalues
-from thumbnail_lab.features.encoder import clip_embed, embed_images, train_autoencoder
+from thumbnail_lab.features.encoder import embed_images, train_autoencoder
 from thumbnail_lab.features.groups import group_overlap, group_size_for_share, member_table, top_activations
 from thumbnail_lab.features.monosemantic import describe_features, truth_matrix
 from thumbnail_lab.features.pipeline import GroupParams, analyse, reanalyse, status_changes
 from thumbnail_lab.features.sae import SAEConfig, Standardiser, diagnostics, encode_sparse, train_sae
 from thumbnail_lab.features.stats import pvalue_text
 from thumbnail_lab.plotting import save_fig
+from thumbnail_lab.popularity import clip
 
 checkpoints = ch.dir / "checkpoints"   # a killed run resumes training from here
 rng = ch.rng
@@ -179,7 +182,8 @@ elif encoder == "autoencoder":
     embed = partial(embed_images, ae)
     print("reconstruction MSE per epoch:", np.round(ae_history, 4))
 else:
-    embed = partial(clip_embed, model_name=clip_model, checkpoint=clip_checkpoint)
+    clip_net = clip.load(clip_model, clip_checkpoint, clip_pretrained)
+    embed = partial(clip.image_embeddings, model=clip_net)
 emb_sae, emb = embed(images_sae), embed(images)
 
 # %% [markdown]

@@ -64,3 +64,16 @@ def test_ceiling_check_lists_what_the_ceiling_sees():
     assert list(check.index) == ["a", "b"] and check["met"].tolist() == [True, False]
     summary = probe_summary(table, ["pretrained", "random_init", "supervised_ceiling"])
     assert np.isclose(summary.loc["pretrained", "gap_to_ceiling"], (0.97 + 0.92 + 0.62 - 0.95 - 0.8 - 0.6) / 3)
+
+
+def test_only_a_dataset_with_truth_columns_can_be_probed():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from thumbnail_lab.encoder.evaluation import has_element_labels
+
+    real = SimpleNamespace(name="mine", elements=(), truth=None, metadata=pd.DataFrame({"views": [1, 2]}))
+    posters = SimpleNamespace(name="posters", elements=(), truth={"elements": ["rocket"]},
+                              metadata=pd.DataFrame({"true_rocket": [0, 1]}))
+    assert not has_element_labels(real) and has_element_labels(posters)

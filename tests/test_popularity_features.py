@@ -108,3 +108,31 @@ def test_clip_code_path_with_a_tiny_random_model(tmp_path):
     assert emb.shape == (5, 16) and np.allclose(np.linalg.norm(emb, axis=1), 1, atol=1e-5)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         clip.load("TinyTest-CLIP", tmp_path / "missing.pt")
+
+
+def test_clip_download_path_passes_the_weight_tag_to_open_clip(tmp_path, monkeypatch):
+    """The online path, offline: open_clip's factory is stood in for, so no socket is opened."""
+    open_clip = pytest.importorskip("open_clip", reason="open_clip is not installed")
+    import json
+
+    from thumbnail_lab.popularity import clip
+
+    cfg = {"embed_dim": 8,
+           "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "head_width": 16, "patch_size": 16},
+           "text_cfg": {"context_length": 8, "vocab_size": 64, "width": 16, "heads": 2, "layers": 1}}
+    (tmp_path / "TinyDownload-CLIP.json").write_text(json.dumps(cfg))
+    open_clip.add_model_config(tmp_path / "TinyDownload-CLIP.json")
+    real_create, calls = open_clip.create_model, []
+
+    def fake_create(name, pretrained=None, **kw):
+        calls.append((name, pretrained))
+        return real_create(name, **kw)          # random weights in place of the download
+
+    monkeypatch.setattr(open_clip, "create_model", fake_create)
+    model = clip.load("TinyDownload-CLIP", pretrained="laion2b_s34b_b79k")
+    assert calls == [("TinyDownload-CLIP", "laion2b_s34b_b79k")]
+    assert clip.image_embeddings(np.zeros((3, 36, 64, 3), np.uint8), model).shape == (3, 8)
+    with pytest.raises(ValueError, match="not both"):
+        clip.load("TinyDownload-CLIP", tmp_path / "x.pt", pretrained="laion2b_s34b_b79k")
+    with pytest.raises(FileNotFoundError, match="downloaded only"):
+        clip.load("TinyDownload-CLIP")

@@ -34,3 +34,28 @@ def test_buildcheck_fails_on_a_truth_cell_left_in_a_real_data_chapter(tmp_path):
     nb.metadata["thumbnail_lab"] = {"parameters": {}}          # ThumbWorld: truth cells belong
     nbformat.write(nb, tmp_path / "05_features.ipynb")
     assert real_data_problems(tmp_path) == []
+
+
+def test_the_runner_drops_truth_cells_for_a_folder_without_truth(tmp_path):
+    from thumbnail_lab.publish.execute import execute_one
+
+    (tmp_path / "01_t.py").write_text('''# %% tags=["parameters"]
+source = "thumbworld"
+
+# %% [markdown] tags=["truth-only"]
+# the planted effect
+
+# %% [markdown] tags=["real-data"]
+# no truth here
+
+# %%
+x = 1
+''')
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (tmp_path / "out").mkdir()
+    for params, kept in (({"source": str(mine)}, "no truth here"), ({}, "the planted effect")):
+        execute_one("01_t", "smoke", params, tmp_path / "out", "stamp", book_dir=tmp_path)
+        nb = nbformat.read(tmp_path / "out" / "01_t.ipynb", as_version=4)
+        markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
+        assert markdown == [f"{kept}"]

@@ -178,6 +178,15 @@ def augmentation_ablation(corpus_images: np.ndarray, title_embeddings: np.ndarra
     return table
 
 
+def has_element_labels(ds) -> bool:
+    """Whether ``ds`` has truth columns a probe can be fitted to (ThumbWorld, PosterWorld; not real data)."""
+    try:
+        dataset_elements(ds)
+    except ValueError:
+        return False
+    return True
+
+
 def dataset_elements(ds) -> list[str]:
     """Element names with truth columns: ThumbWorld's, else those the dataset's ``truth.json`` lists."""
     names = list(ds.elements) or [e for e in (ds.truth or {}).get("elements", [])

@@ -1,14 +1,14 @@
 """Image embeddings from encoders that never saw a view count.
 
 The feature analysis must not be circular: if the encoder had learned from views, its
-features would go with views by construction. The default encoder is a small convolutional
-autoencoder trained in the chapter on thumbnails alone (reconstruction loss, no labels).
-Readers with a CLIP checkpoint on disk can use it instead through ``open_clip``
-(``clip_embed``); nothing is ever downloaded.
+features would go with views by construction. This module is the pixel-level encoder of
+chapter 05 (its contrast, and its ``encoder="autoencoder"`` option): a small convolutional
+autoencoder trained in the chapter on thumbnails alone (reconstruction loss, no labels). The
+default encoder is the pretrained one of ``thumbnail_lab.encoder``; CLIP goes through
+``thumbnail_lab.popularity.clip``.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -122,60 +122,4 @@ def train_autoencoder(images: np.ndarray, embed_dim: int = 64, epochs: int = 5, 
 def embed_images(model: ConvAutoencoder, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
     """Embeddings (N, embed_dim) float32 of uint8 images, in batches (works on a memmap)."""
     out = [model.encode(to_unit_tensor(images[s:s + batch_size])).numpy() for s in range(0, len(images), batch_size)]
-    return np.concatenate(out).astype(np.float32)
-
-
-def open_clip_available() -> bool:
-    """True when the optional ``open_clip`` package is installed."""
-    try:
-        import open_clip  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-@torch.no_grad()
-def clip_embed(images: np.ndarray, model_name: str, checkpoint: str | Path, batch_size: int = 64,
-               model_config: dict | None = None) -> np.ndarray:
-    """Image embeddings from an open_clip model whose weights are a LOCAL checkpoint file.
-
-    Parameters
-    ----------
-    images : np.ndarray
-        uint8 (N, H, W, 3) thumbnails.
-    model_name : str
-        open_clip architecture name (e.g. "ViT-B-32"), or the name of ``model_config``.
-    checkpoint : path
-        A state-dict file on disk. Nothing is downloaded: a missing file is an error.
-    model_config : dict, optional
-        An architecture config to register under ``model_name`` first (used by the tests
-        with a tiny random model).
-
-    Returns
-    -------
-    np.ndarray
-        (N, embed_dim) float32 embeddings, L2-normalised as CLIP's are.
-    """
-    if not open_clip_available():
-        raise ImportError("clip_embed needs open_clip: pip install open-clip-torch (or thumbnail_lab[clip])")
-    import open_clip
-    from open_clip.factory import _MODEL_CONFIGS
-
-    checkpoint = Path(checkpoint).expanduser()
-    if not checkpoint.is_file():
-        raise FileNotFoundError(f"CLIP checkpoint {checkpoint} does not exist (weights are never downloaded)")
-    if model_config is not None:
-        _MODEL_CONFIGS[model_name] = json.loads(json.dumps(model_config))
-    model = open_clip.create_model(model_name, device="cpu")
-    open_clip.load_checkpoint(model, str(checkpoint))       # strict: a mismatched file fails loudly
-    model.eval()
-    size = model.visual.image_size
-    size = size if isinstance(size, (tuple, list)) else (size, size)
-    mean = torch.tensor(getattr(model.visual, "image_mean", None) or open_clip.OPENAI_DATASET_MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(getattr(model.visual, "image_std", None) or open_clip.OPENAI_DATASET_STD).view(1, 3, 1, 1)
-    out = []
-    for s in range(0, len(images), batch_size):
-        x = F.interpolate(to_unit_tensor(images[s:s + batch_size]), size=tuple(size), mode="bicubic", align_corners=False)
-        emb = model.encode_image((x.clamp(0, 1) - mean) / std)
-        out.append(F.normalize(emb, dim=-1).numpy())
     return np.concatenate(out).astype(np.float32)

@@ -1,8 +1,10 @@
-"""Optional: CLIP image embeddings (open_clip, from a local checkpoint file) for a ridge head.
+"""Optional: CLIP image embeddings (open_clip) for a ridge head, from a local checkpoint or, online, a download.
 
-Nothing here downloads weights. A reader who has a CLIP checkpoint on disk passes its path
-and the matching open_clip architecture name; without one the chapter skips this model and
-says so. The code path is tested offline with a tiny, randomly initialised architecture.
+A reader who has a CLIP checkpoint on disk passes its path and the matching open_clip
+architecture name; a reader who is online may instead name open_clip weights (``pretrained``),
+which open_clip then downloads. Without either the chapter skips this model and says so, and
+never opens a socket. Both code paths are tested offline with a tiny, randomly initialised
+architecture (the download by standing in for open_clip's factory).
 """
 from __future__ import annotations
 
@@ -20,16 +22,26 @@ def available() -> tuple[bool, str]:
     return True, open_clip.__version__
 
 
-def load(model_name: str, checkpoint: str | Path):
-    """Build ``model_name`` and load weights from the local file ``checkpoint`` (no network)."""
-    checkpoint = Path(checkpoint).expanduser()
-    if not checkpoint.is_file():
-        raise FileNotFoundError(f"CLIP checkpoint {checkpoint} does not exist")
+def load(model_name: str, checkpoint: str | Path = "", pretrained: str = ""):
+    """Build ``model_name`` with weights from the local file ``checkpoint``, or, online only, ``pretrained``.
+
+    ``pretrained`` is an open_clip weight tag (e.g. ``"laion2b_s34b_b79k"``, see
+    ``open_clip.list_pretrained()``): open_clip downloads those weights from the network, so it is an
+    explicit choice for readers who are online, never a default. With neither, nothing is loaded.
+    """
     ok, why = available()
     if not ok:
         raise ImportError(why)
     import open_clip
 
+    if pretrained:
+        if checkpoint:
+            raise ValueError("give clip_checkpoint (a local file) or clip_pretrained (a download), not both")
+        return open_clip.create_model(model_name, pretrained=pretrained, device="cpu").eval()
+    checkpoint = Path(checkpoint).expanduser()
+    if not checkpoint.is_file():
+        raise FileNotFoundError(f"CLIP checkpoint {checkpoint} does not exist (weights are downloaded only "
+                                "when clip_pretrained names them)")
     model = open_clip.create_model(model_name, pretrained=str(checkpoint), device="cpu")
     return model.eval()
 
@@ -58,12 +70,13 @@ def image_embeddings(images: np.ndarray, model, batch_size: int = 64) -> np.ndar
     return np.concatenate(out).astype(np.float32) if out else np.zeros((0, 0), np.float32)
 
 
-def ridge_table(data, targets, masks, model_name: str, checkpoint: str, n_boot: int, seed: int):
-    """CLIP image embeddings + ridge on the random split, when a local checkpoint is given.
+def ridge_table(data, targets, masks, model_name: str, checkpoint: str, n_boot: int, seed: int,
+                pretrained: str = ""):
+    """CLIP image embeddings + ridge on the random split, when a local checkpoint (or a download tag) is given.
 
     Returns its wide results table (``tables.wide_table``), or None without a usable checkpoint.
     """
-    if not checkpoint:
+    if not checkpoint and not pretrained:
         return None
     ok, why = available()
     if not ok:
@@ -72,7 +85,7 @@ def ridge_table(data, targets, masks, model_name: str, checkpoint: str, n_boot: 
     from . import tables, text_models
     from .evaluation import evaluate
 
-    emb = image_embeddings(data.images, load(model_name, checkpoint))
+    emb = image_embeddings(data.images, load(model_name, checkpoint, pretrained))
     preds = {"clip_ridge": {t: text_models.embedding_ridge(emb, targets.get(t), masks["train"])[0]
                             for t in targets.regression}}
     table = evaluate(preds, targets, masks, "random", n_boot, seed, groups=data.channels)
