@@ -67,9 +67,8 @@ ch = setup("02_gan", globals(), rules={
 import numpy as np
 import pandas as pd
 
-from thumbnail_lab.choosing.sources import encoder_sizes
 from thumbnail_lab.dataset import ensure_dataset
-from thumbnail_lab.encoder import book_encoder
+from thumbnail_lab.encoder import book_encoder, chapter_sizes
 from thumbnail_lab.generative import evaluation, figures, interpolation
 from thumbnail_lab.generative.feature_extractor import ensure_feature_extractor
 from thumbnail_lab.generative.gan import Discriminator, GANConfig, Generator, n_parameters
@@ -166,7 +165,7 @@ extractor, extractor_scores = ensure_feature_extractor(images, labels, label_nam
                                                        chapter_dir("03_diffusion"), epochs=feature_epochs,
                                                        seed=seed)
 ch.record("gan_extractor_auc", float(extractor_scores["auc"].mean()))
-pretrained = book_encoder(**encoder_sizes(ch.params))
+pretrained = book_encoder(**chapter_sizes(ch.params))
 extractor = evaluation.MetricSpace(labeller=extractor, embed=pretrained.pooled)
 ref_idx = ch.rng.choice(len(images), min(len(images), max(n_eval_samples, 200)), replace=False)
 reference = evaluation.reference_from(extractor, images[ref_idx])

@@ -93,9 +93,8 @@ ch = setup("03_diffusion", globals(), rules={
 import numpy as np
 import pandas as pd
 
-from thumbnail_lab.choosing.sources import encoder_sizes
 from thumbnail_lab.dataset import ensure_dataset
-from thumbnail_lab.encoder import book_encoder
+from thumbnail_lab.encoder import book_encoder, chapter_sizes
 from thumbnail_lab.generative import collapse, diffusion, evaluation, figures, latent, memorisation
 from thumbnail_lab.generative.feature_extractor import ensure_feature_extractor
 from thumbnail_lab.generative.gan import GANConfig, n_parameters
@@ -234,7 +233,7 @@ labels, label_names = evaluation.element_labels(ds.metadata.iloc[train_rows], ds
 extractor, extractor_scores = ensure_feature_extractor(images, labels, label_names, ds.name, ch.dir,
                                                        epochs=feature_epochs, seed=seed)
 element_cnn = extractor
-pretrained = book_encoder(**encoder_sizes(ch.params))
+pretrained = book_encoder(**chapter_sizes(ch.params))
 extractor = evaluation.MetricSpace(labeller=element_cnn, embed=pretrained.pooled)
 ref_idx = ch.rng.permutation(len(images))
 reference = evaluation.reference_from(extractor, images[ref_idx[:max(n_samples, 200)]])

@@ -676,13 +676,12 @@ generated.score_medians(scores, missing)
 # pretraining is worth when the weights may move.
 
 # %%
-from thumbnail_lab.choosing.sources import encoder_sizes
-from thumbnail_lab.encoder import book_encoder
+from thumbnail_lab.encoder import book_encoder, chapter_sizes
 from thumbnail_lab.popularity.backbone import BACKBONE_MODELS, backbone_models
 
 compared = ["cnn", *BACKBONE_MODELS]
 if use_encoder:
-    pretrained = book_encoder(**encoder_sizes(ch.params))
+    pretrained = book_encoder(**chapter_sizes(ch.params))
     for split in image_model_splits:
         run = study.splits[split]
         backbone_preds, _ = backbone_models(pretrained, data, run.targets, run.masks, backbone_epochs, settings.lr_cnn,

@@ -103,7 +103,8 @@ ch = setup("05_features", globals(), rules={
     **{name: Rule(min=low) for name, low in at_least.items()}, "source": Rule(check=dataset_source),
     "scenario": Rule(choices=SCENARIOS), "sae_corpus": Rule(choices=("encoder_corpus", "second_draw", "same")),
     "encoder": Rule(choices=("pretrained", "autoencoder", "clip")),
-    **{name: Rule(min=1) for name in ("encoder_corpus_size", "encoder_steps", "encoder_batch_size", "encoder_width")}, "alpha": Rule(min=0, max=1), "group_share": Rule(min=0, max=1),
+    **{name: Rule(min=1) for name in ("encoder_corpus_size", "encoder_steps", "encoder_batch_size", "encoder_width")},
+    "alpha": Rule(min=0, max=1), "group_share": Rule(min=0, max=1),
     "n_grid": Rule(min=1, max=20), "grid_features": Rule(min=1, max=10)})
 ch.require(min_count >= group_size, f"min_count={min_count} must be at least group_size={group_size}")
 ch.require(encoder != "clip" or bool(clip_checkpoint) != bool(clip_pretrained),
@@ -140,12 +141,11 @@ rng = ch.rng
 # pretrained encoder ({ref}`chapter-encoder`): pretrained without a view count or an element label on
 # ThumbWorld thumbnails drawn from seeds that no analysed dataset uses, it embeds the analysed
 # thumbnails, and the SAE is trained on the embeddings of its pretraining corpus (`sae_corpus`). The
-# pixel-level autoencoder of earlier editions stays as the contrast at the end of the chapter: what an
-# encoder that only learned to redraw pixels finds.
+# pixel-level autoencoder of earlier editions stays as the contrast (in the section on content below):
+# what an encoder that only learned to redraw pixels finds.
 
 # %%
-from thumbnail_lab.choosing.sources import encoder_sizes
-from thumbnail_lab.encoder import book_encoder, book_settings
+from thumbnail_lab.encoder import book_encoder, book_settings, chapter_sizes
 from thumbnail_lab.encoder.cache import load_corpus
 
 ch.require(sae_corpus != "encoder_corpus" or encoder != "autoencoder" or (image_width, image_height) == (64, 36),
@@ -157,7 +157,7 @@ views = ds.metadata["views"].to_numpy(dtype=float)
 channels = ds.metadata["channel_id"].to_numpy()
 ds_second = ds if source != "thumbworld" else ensure_dataset(source, scenario, sae_n_videos, seed + 1)
 if sae_corpus == "encoder_corpus":
-    images_sae = load_corpus(book_settings(**encoder_sizes(ch.params)))[0].images
+    images_sae = load_corpus(book_settings(**chapter_sizes(ch.params)))[0].images
     sae_name = "the pretrained encoder's corpus"
 else:
     images_sae = images if sae_corpus == "same" else ds_second.images(image_width, image_height)
@@ -173,7 +173,7 @@ ch.record("features_encoder", encoder)
 
 # %%
 if encoder == "pretrained":
-    pretrained = book_encoder(**encoder_sizes(ch.params))
+    pretrained = book_encoder(**chapter_sizes(ch.params))
     embed = pretrained.embed
     print(f"pretrained encoder: {pretrained.embed_dim}-dimensional embeddings, from {pretrained.info['folder']}")
 elif encoder == "autoencoder":

@@ -2,8 +2,7 @@
 import pytest
 
 from thumbnail_lab.chapter import chapter_source, parameter_defaults
-from thumbnail_lab.choosing.sources import encoder_sizes
-from thumbnail_lab.encoder import Augmentations, book_settings, settings_from
+from thumbnail_lab.encoder import Augmentations, book_settings, chapter_sizes, settings_from
 from thumbnail_lab.encoder.cache import BOOK_OBJECTIVE
 from thumbnail_lab.publish.profiles import PROFILE_NAMES, chapter_parameters
 
@@ -35,7 +34,7 @@ def test_book_objective_is_01a_default_choice():
 @pytest.mark.parametrize("chapter", USERS)
 def test_chapter_encoder_is_01a_encoder(chapter, profile):
     expected = settings_of_01a(profile).stamp()
-    got = book_settings(**encoder_sizes(parameters(chapter, profile))).stamp()
+    got = book_settings(**chapter_sizes(parameters(chapter, profile))).stamp()
     assert got == expected, f"{chapter} ({profile}) would pretrain another encoder than chapter 01a measured"
 
 

@@ -59,3 +59,15 @@ x = 1
         nb = nbformat.read(tmp_path / "out" / "01_t.ipynb", as_version=4)
         markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
         assert markdown == [f"{kept}"]
+
+
+def test_buildcheck_finds_a_reference_to_a_figure_that_was_not_drawn(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    drawn = nbformat.v4.new_code_cell("plot()", metadata={"mystnb": {"figure": {"name": "fig-drawn"}}})
+    drawn.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="})]
+    skipped = nbformat.v4.new_code_cell("print('no truth')", metadata={"mystnb": {"figure": {"name": "fig-skipped"}}})
+    nb.cells = [drawn, skipped, nbformat.v4.new_markdown_cell("See {numref}`fig-drawn` and {numref}`fig-skipped`.")]
+    nb.metadata["thumbnail_lab"] = {"parameters": {"source": str(tmp_path)}}
+    nbformat.write(nb, tmp_path / "04_popularity.ipynb")
+    found = real_data_problems(tmp_path)
+    assert len(found) == 1 and "fig-skipped" in found[0]

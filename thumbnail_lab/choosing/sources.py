@@ -55,15 +55,9 @@ def encoder_embed(params: dict) -> Callable[[np.ndarray], np.ndarray]:
     The pretraining thread count is 01a's default (it is part of the stamp); the embedding runs
     with the chapter's threads.
     """
-    from ..encoder import book_encoder
+    from ..encoder import book_encoder, chapter_sizes
 
-    return book_encoder(**encoder_sizes(params)).embed
-
-
-def encoder_sizes(params: dict) -> dict:
-    """``book_encoder`` keywords from a chapter's ``encoder_*`` parameters (and its ``seed``)."""
-    return {"corpus_size": params["encoder_corpus_size"], "steps": params["encoder_steps"],
-            "batch_size": params["encoder_batch_size"], "width": params["encoder_width"], "seed": params.get("seed", 0)}
+    return book_encoder(**chapter_sizes(params)).embed
 
 
 def element_probe(kind: str, ds, images: np.ndarray, epochs: int, seed: int,

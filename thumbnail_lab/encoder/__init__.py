@@ -12,12 +12,13 @@ and title-alignment objectives), ``supervised`` (the label-trained ceiling), ``b
 transfer, neighbours, resolution).
 """
 from .augment import Augmentations
-from .cache import EncoderSettings, book_encoder, book_settings, encoder_root, ensure_encoder, settings_from
+from .cache import EncoderSettings, book_encoder, book_settings, chapter_sizes, encoder_root, ensure_encoder, settings_from
 from .model import PretrainedEncoder, ThumbEncoder
 from .pretrain import PretrainConfig, pretrain
 from .probes import linear_probes, probe_auc, probe_table
 
-__all__ = ["ensure_encoder", "book_encoder", "book_settings", "EncoderSettings", "settings_from", "PretrainedEncoder",
+__all__ = ["ensure_encoder", "book_encoder", "book_settings", "chapter_sizes", "EncoderSettings", "settings_from",
+           "PretrainedEncoder",
            "ThumbEncoder",
            "PretrainConfig", "Augmentations", "pretrain", "linear_probes", "probe_auc", "probe_table",
            "encoder_root"]

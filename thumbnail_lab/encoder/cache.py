@@ -110,6 +110,12 @@ def book_settings(corpus_size: int = 20_000, steps: int = 700, batch_size: int =
                          threads=threads, **BOOK_OBJECTIVE)
 
 
+def chapter_sizes(params: dict) -> dict:
+    """``book_settings`` keywords from a chapter's ``encoder_*`` parameters and its ``seed``."""
+    return {"corpus_size": params["encoder_corpus_size"], "steps": params["encoder_steps"],
+            "batch_size": params["encoder_batch_size"], "width": params["encoder_width"], "seed": params.get("seed", 0)}
+
+
 def book_encoder(corpus_size: int = 20_000, steps: int = 700, batch_size: int = 128, width: int = 32, seed: int = 0,
                  threads: int = 1, show_progress: bool = True) -> PretrainedEncoder:
     """``ensure_encoder(book_settings(...))``: chapter 01a's encoder, pretrained here if no chapter has yet."""

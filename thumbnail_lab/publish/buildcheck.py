@@ -3,7 +3,8 @@
 Every page in ``_toc.yml`` must exist as HTML, no page may show a Python traceback or a
 papermill error, every chapter must show images, and no page may load a script or a style
 sheet from the network (the book reads offline, math included). An executed chapter whose dataset has
-no truth must not hold a ``truth-only`` cell (see ``truth``).
+no truth must not hold a ``truth-only`` cell (see ``truth``), and no chapter may refer to a figure it
+did not draw.
 """
 from __future__ import annotations
 
@@ -49,6 +50,14 @@ def problems(html_dir: Path, toc_file: Path) -> list[str]:
     return found
 
 
+def missing_figures(notebook) -> list[str]:
+    """Figure names the notebook's prose refers to (``{numref}``) that none of its cells drew."""
+    drawn = {c.metadata.get("mystnb", {}).get("figure", {}).get("name") for c in notebook.cells
+             if c.cell_type == "code" and any("image/png" in o.get("data", {}) for o in c.get("outputs", []))}
+    prose = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    return sorted(set(re.findall(r"\{numref\}`(fig-[^`<]+)`", prose)) - drawn)
+
+
 def real_data_problems(notebook_dir: Path) -> list[str]:
     """Executed chapters on data without a truth that still hold a ``truth-only`` cell, one sentence each."""
     import nbformat
@@ -63,6 +72,9 @@ def real_data_problems(notebook_dir: Path) -> list[str]:
         if left and not source_has_truth(source):
             found.append(f"chapter {path.stem} analyses {source}, which has no truth, but shows {left} truth-only cell(s): "
                          "re-execute it with the runner (make execute), which drops them")
+        for name in missing_figures(nb):
+            found.append(f"chapter {path.stem} refers to figure {name}, which it did not draw on {source}: tag the "
+                         "sentence truth-only, or draw what this data allows")
     return found
 
 
