@@ -405,6 +405,14 @@ display(tables.split_comparison(results.query("split == 'random'"), "accuracy", 
 # below).
 #
 # ## A world where thumbnails do not matter
+
+# %% [markdown] tags=["real-data"]
+# This section is a **reference control**, run on ThumbWorld and not on your thumbnails: a simulated
+# world where thumbnails and titles do nothing. It tells you how far above chance this chapter's
+# models get on content that cannot matter, so a score on your data no higher than the null world's
+# says nothing about your thumbnails.
+
+# %% [markdown]
 # ThumbWorld's `null` scenario keeps the platform, the titles and the pixels but sets every
 # element and title effect to zero. A content-only model that beats chance there has learned a
 # confound, not an effect. Every model family is fitted on a null world of

@@ -99,5 +99,20 @@ def test_planted_element_coverage_needs_twice_the_base_rate_and_the_ceiling():
     assert t.loc["face", "n_features"] == 2 and t.loc["face", "n_features_over_ratio"] == 1
     assert not t.loc["text", "met"] and t.loc["text", "best_ratio"] == pytest.approx(1.5)
     assert not t.loc["logo", "eligible"] and t.loc["logo", "best_ratio"] == 0.0
+    rated = planted_element_coverage(described, effects, base_rates={"face": 0.3, "text": 0.6}).set_index("element")
+    assert rated.loc["face", "achievable"] and not rated.loc["text", "achievable"]     # 1 / 0.6 < 2: out of reach
+    assert rated.loc["text", "max_ratio"] == pytest.approx(1 / 0.6)
     without = planted_element_coverage(described, effects).set_index("element")
     assert without["eligible"].all() and without["ceiling_auc"].isna().all()
+
+
+def test_coverage_records_count_the_reachable_elements_and_name_the_missed():
+    from thumbnail_lab.features.contrast import coverage_records
+
+    table = pd.DataFrame({"element": ["a", "b", "c", "d"], "eligible": [True, True, True, False],
+                          "achievable": [True, True, False, True], "met": [True, False, False, False]})
+    out = coverage_records({"pretrained": table}, {"pretrained": 0.1}, "pretrained")
+    assert out["features_cov_main_met"] == 1 and out["features_cov_main_eligible"] == 3
+    assert out["features_cov_main_achievable"] == 2 and out["features_cov_main_achievable_met"] == 1
+    assert out["features_cov_main_missed"] == "b" and not out["features_cov_main_all_met"]
+    assert out["features_cov_pixel_eligible"] == 0 and out["features_cov_pixel_missed"] == "none"

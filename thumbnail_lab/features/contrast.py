@@ -45,13 +45,22 @@ def pixel_features(train_images: np.ndarray, images: np.ndarray, settings: Pixel
 
 
 def coverage_records(coverage: dict[str, pd.DataFrame], dead: dict[str, float], main: str) -> dict[str, float | int | bool]:
-    """Flat ``features_cov_{main,pixel}_{met,eligible,all_met,dead}`` values (zeros where an encoder has no table)."""
+    """Flat ``features_cov_{main,pixel}_{met,eligible,all_met,achievable,achievable_met,missed,dead}`` values.
+
+    ``achievable`` counts the eligible elements whose base rate allows the target; ``missed`` names
+    those of them that no feature stands for. Zeros (and "none") where an encoder has no table.
+    """
     out: dict[str, float | int | bool] = {}
     for key, name in (("main", main), ("pixel", "pixel autoencoder")):
         t = coverage.get(name)
-        eligible = t[t["eligible"]] if t is not None else pd.DataFrame({"met": []})
+        eligible = t[t["eligible"]] if t is not None else pd.DataFrame({"met": [], "achievable": [], "element": []})
         out[f"features_cov_{key}_met"] = int(eligible["met"].sum())
         out[f"features_cov_{key}_eligible"] = int(len(eligible))
         out[f"features_cov_{key}_all_met"] = bool(len(eligible) and eligible["met"].all())
+        reachable = eligible[eligible["achievable"]] if len(eligible) else eligible
+        out[f"features_cov_{key}_achievable"] = int(len(reachable))
+        out[f"features_cov_{key}_achievable_met"] = int(reachable["met"].sum()) if len(reachable) else 0
+        missed = reachable[~reachable["met"].astype(bool)]["element"] if len(reachable) else []
+        out[f"features_cov_{key}_missed"] = ", ".join(missed) or "none"
         out[f"features_cov_{key}_dead"] = float(dead.get(name, np.nan))
     return out

@@ -201,6 +201,9 @@ def content_coverage_figure(tables: dict[str, pd.DataFrame], min_ratio: float = 
             if not eligible:
                 bar.set_hatch("//")
                 bar.set_alpha(0.5)
+    if "max_ratio" in first and first["max_ratio"].notna().any():
+        ax.scatter(first["max_ratio"], y + height * (len(tables) - 1) / 2, marker="|", s=200, color="k", zorder=3,
+                   label="largest possible (1 / base rate)")
     labels = [f"{e} ({v:+.2f})" for e, v in zip(elements, first["effect"])]
     ax.set_yticks(y + height * (len(tables) - 1) / 2, labels)
     ax.invert_yaxis()

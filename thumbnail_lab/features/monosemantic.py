@@ -279,15 +279,18 @@ def truth_table(checks: dict[str, dict]) -> pd.DataFrame:
 
 
 def planted_element_coverage(described: pd.DataFrame, element_effects: dict[str, float],
-                             ceiling_auc: dict[str, float] | None = None, min_effect: float = 0.1,
-                             min_auc: float = 0.9, min_ratio: float = 2.0) -> pd.DataFrame:
+                             ceiling_auc: dict[str, float] | None = None, base_rates: dict[str, float] | None = None,
+                             min_effect: float = 0.1, min_auc: float = 0.9, min_ratio: float = 2.0) -> pd.DataFrame:
     """Does some qualifying feature stand for each planted element the encoder should be able to see?
 
     For every element with ``|effect| >= min_effect``: the features whose dominant element it is, the
     largest over-representation among them (share in the group over the base rate), and ``met``: at
     least one has a ratio of ``min_ratio`` or more. ``eligible`` says whether the supervised ceiling
     sees the element (held-out AUC >= ``min_auc``); without ``ceiling_auc`` every element is eligible
-    and ``ceiling_auc`` is NaN.
+    and ``ceiling_auc`` is NaN. With ``base_rates`` (each element's share of the thumbnails), ``max_ratio``
+    is the largest over-representation possible (a group made only of thumbnails with the element), and
+    ``achievable`` says whether it reaches ``min_ratio``: if not, the target cannot be met, however well the
+    features see the element.
 
     Parameters
     ----------
@@ -302,9 +305,12 @@ def planted_element_coverage(described: pd.DataFrame, element_effects: dict[str,
         mine = ratio[described["dominant_element"] == element]
         auc = float(ceiling_auc.get(element, np.nan)) if ceiling_auc else np.nan
         best = float(mine.max()) if len(mine) else 0.0
-        rows.append({"element": element, "effect": float(effect), "ceiling_auc": auc,
-                     "eligible": bool(ceiling_auc is None or auc >= min_auc), "n_features": int(len(mine)),
+        base = float(base_rates.get(element, np.nan)) if base_rates else np.nan
+        rows.append({"element": element, "effect": float(effect), "ceiling_auc": auc, "base_rate": base,
+                     "max_ratio": 1 / base if base > 0 else np.nan,
+                     "eligible": bool(ceiling_auc is None or auc >= min_auc),
+                     "achievable": bool(not base > 0 or 1 / base >= min_ratio), "n_features": int(len(mine)),
                      "n_features_over_ratio": int((mine >= min_ratio).sum()), "best_ratio": best,
                      "met": bool(best >= min_ratio)})
-    return pd.DataFrame(rows, columns=["element", "effect", "ceiling_auc", "eligible", "n_features",
-                                       "n_features_over_ratio", "best_ratio", "met"])
+    return pd.DataFrame(rows, columns=["element", "effect", "ceiling_auc", "base_rate", "max_ratio", "eligible",
+                                       "achievable", "n_features", "n_features_over_ratio", "best_ratio", "met"])
