@@ -152,3 +152,13 @@ def test_a_killed_cache_build_leaves_nothing_behind_after_the_next(toy):
     stale.write_bytes(b"\0" * 1000)
     assert ds.images(16, 9).shape[0] == len(ds.metadata)
     assert not stale.exists() and not list(ds.artifacts_dir.glob(".*.tmp"))
+
+
+def test_elements_of_another_renderer_come_from_its_truth():
+    import pandas as pd
+
+    from thumbnail_lab.dataset.prepare import _elements
+
+    meta = pd.DataFrame({"true_rocket": [0, 1], "true_face": [1, 0], "true_content_effect": [0.1, 0.2]})
+    assert _elements(meta, {"element_effects": {"rocket": 0.12, "stripes": -0.1}}) == ("face", "rocket")
+    assert _elements(meta, None) == ("face",)               # without a truth only ThumbWorld's names are known

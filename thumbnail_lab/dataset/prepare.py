@@ -392,9 +392,10 @@ def _read_truth(data_dir: Path) -> dict | None:
 
 
 def _elements(metadata: pd.DataFrame, truth: dict | None) -> tuple[str, ...]:
-    """Element names with a truth column, in the simulator's order."""
-    try:
-        from ..thumbworld import ELEMENTS as candidates
-    except ImportError:
-        candidates = tuple((truth or {}).get("element_effects", {}))
+    """Element names with a truth column: ThumbWorld's in the simulator's order, then any other element
+    the dataset's ``truth.json`` plants an effect for (another renderer's, e.g. PosterWorld's)."""
+    from ..thumbworld import ELEMENTS
+
+    planted = tuple((truth or {}).get("element_effects", {}))
+    candidates = ELEMENTS + tuple(e for e in planted if e not in ELEMENTS)
     return tuple(e for e in candidates if f"{TRUTH_PREFIX}{e}" in metadata.columns)
