@@ -605,7 +605,7 @@ if run_contrast:
                                                         checkpoints)
     res_px = analyse(acts_px, views, params, np.random.default_rng(seed + 7),  # its own stream: nothing above moves
                      n_sim=2000, n_perm=200, n_boot=100, alpha=alpha, clusters=channels)
-ch.record("features_contrast_dataset", ds_second.name if run_contrast else "nothing (contrast off)")
+_ = ch.record("features_contrast_dataset", ds_second.name if run_contrast else "nothing (contrast off)")
 
 # %%
 coverage = {}
