@@ -39,3 +39,12 @@ def test_prescreen_perfect_scores_reach_the_best_and_random_scores_do_not():
 def test_binomial_interval_covers_the_rate():
     lo, hi = abtest.binomial_interval(0.05, 1000)
     assert lo < 0.05 < hi and hi - lo < 0.03
+
+
+def test_more_looks_raise_the_peeking_rate_and_leave_the_msprt_valid():
+    from thumbnail_lab.choosing.abtest import false_winners_by_looks
+
+    rates = false_winners_by_looks(0.04, 2000, 14, 3000, 0.05, (0.1 * 0.04) ** 2, looks_per_day=(1, 24), seed=3)
+    assert rates[24]["fixed_peeking"] > rates[1]["fixed_peeking"] > 0.1      # peeking gets worse with looks
+    assert rates[24]["sequential"] >= rates[1]["sequential"]                   # the mSPRT gets closer to alpha ...
+    assert rates[24]["sequential"] <= 0.05 + 0.015                             # ... and stays valid

@@ -71,6 +71,24 @@ def simulate_tests(p_a: float, p_b: float, per_day: int, days: int, n_tests: int
             "n_tests": int(n_tests)}
 
 
+def false_winners_by_looks(p: float, per_day: int, days: int, n_tests: int, alpha: float, tau2: float,
+                           looks_per_day=(1, 4, 24, 96), seed: int = 0) -> dict[int, dict[str, float]]:
+    """False-winner rates of the peeked fixed test and of the mSPRT between identical arms, by looks per day.
+
+    The mSPRT's guarantee (at most ``alpha``) holds however often one looks; the rate approaches
+    ``alpha`` only as the looks approach every impression, so read daily it sits below ``alpha``.
+    Each look sees ``per_day // looks`` more impressions per arm; the same total as daily looks.
+    """
+    out = {}
+    for looks in looks_per_day:
+        a, b, n = daily_clicks(p, p, max(1, per_day // looks), days * looks, n_tests, np.random.default_rng(seed))
+        delta, var = difference_and_variance(a, b, n)
+        significant = np.abs(delta / np.sqrt(var)) > stats.norm.ppf(1 - alpha / 2)
+        out[int(looks)] = {"fixed_peeking": float(significant.any(1).mean()),
+                           "sequential": float(msprt_rejects(delta, var, tau2, alpha).any(1).mean())}
+    return out
+
+
 def binomial_interval(rate: float, n: int, level: float = 0.95) -> tuple[float, float]:
     """Clopper-Pearson interval of a rate observed in ``n`` trials."""
     k = int(round(rate * n))
