@@ -611,7 +611,7 @@ _ = ch.record("features_contrast_dataset", ds_second.name if run_contrast else "
 coverage = {}
 if has_truth:
     base_rates = truth_matrix(ds.metadata, ds.elements).mean().to_dict()
-    described = {encoder: describe_features(res, ds)}
+    described = {encoder: table}   # describe_features(res, ds), from the feature-group section
     if run_contrast:
         described["pixel autoencoder"] = describe_features(res_px, ds)
     coverage = {name: planted_element_coverage(d, ds.truth["element_effects"], ceiling_auc, base_rates)

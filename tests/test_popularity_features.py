@@ -87,19 +87,24 @@ def test_study_loop_scores_every_model_target_and_split():
         StudyData(meta, images[:10])
 
 
-def test_clip_code_path_with_a_tiny_random_model(tmp_path):
-    open_clip = pytest.importorskip("open_clip", reason="open_clip is not installed")
+def register_tiny_clip(open_clip, folder, name: str, embed_dim: int) -> None:
+    """Register a tiny, randomly initialised open_clip architecture called ``name`` (no weights anywhere)."""
     import json
 
+    cfg = {"embed_dim": embed_dim,
+           "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "head_width": 16, "patch_size": 16},
+           "text_cfg": {"context_length": 8, "vocab_size": 64, "width": 16, "heads": 2, "layers": 1}}
+    (folder / f"{name}.json").write_text(json.dumps(cfg))
+    open_clip.add_model_config(folder / f"{name}.json")
+
+
+def test_clip_code_path_with_a_tiny_random_model(tmp_path):
+    open_clip = pytest.importorskip("open_clip", reason="open_clip is not installed")
     import torch
 
     from thumbnail_lab.popularity import clip
 
-    cfg = {"embed_dim": 16,
-           "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "head_width": 16, "patch_size": 16},
-           "text_cfg": {"context_length": 8, "vocab_size": 64, "width": 16, "heads": 2, "layers": 1}}
-    (tmp_path / "TinyTest-CLIP.json").write_text(json.dumps(cfg))
-    open_clip.add_model_config(tmp_path / "TinyTest-CLIP.json")
+    register_tiny_clip(open_clip, tmp_path, "TinyTest-CLIP", 16)
     torch.manual_seed(0)
     ckpt = tmp_path / "tiny.pt"
     torch.save(open_clip.create_model("TinyTest-CLIP").state_dict(), ckpt)
@@ -113,15 +118,9 @@ def test_clip_code_path_with_a_tiny_random_model(tmp_path):
 def test_clip_download_path_passes_the_weight_tag_to_open_clip(tmp_path, monkeypatch):
     """The online path, offline: open_clip's factory is stood in for, so no socket is opened."""
     open_clip = pytest.importorskip("open_clip", reason="open_clip is not installed")
-    import json
-
     from thumbnail_lab.popularity import clip
 
-    cfg = {"embed_dim": 8,
-           "vision_cfg": {"image_size": 32, "layers": 1, "width": 32, "head_width": 16, "patch_size": 16},
-           "text_cfg": {"context_length": 8, "vocab_size": 64, "width": 16, "heads": 2, "layers": 1}}
-    (tmp_path / "TinyDownload-CLIP.json").write_text(json.dumps(cfg))
-    open_clip.add_model_config(tmp_path / "TinyDownload-CLIP.json")
+    register_tiny_clip(open_clip, tmp_path, "TinyDownload-CLIP", 8)
     real_create, calls = open_clip.create_model, []
 
     def fake_create(name, pretrained=None, **kw):

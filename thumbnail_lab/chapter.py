@@ -39,7 +39,11 @@ def parameter_defaults(source: Path) -> dict[str, Any]:
     """Name -> default value of every assignment in the chapter's ``parameters`` cell."""
     import jupytext
 
-    notebook = jupytext.read(source, fmt="py:percent")
+    return notebook_parameter_defaults(jupytext.read(source, fmt="py:percent"), source)
+
+
+def notebook_parameter_defaults(notebook: Any, source: Path | str) -> dict[str, Any]:
+    """``parameter_defaults`` of a notebook already read (``source`` names it in errors)."""
     cell = next((c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])), None)
     if cell is None:
         raise ValueError(f"{source} has no cell tagged 'parameters'")

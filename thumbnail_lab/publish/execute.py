@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..chapter import parameter_defaults
+from ..chapter import notebook_parameter_defaults
 from ..paths import REPO_ROOT
 from .imports import PACKAGE_DIR, package_modules_used
 from .profiles import CHAPTER_PATTERN, PROFILE_NAMES, chapter_parameters, parse_overrides
@@ -101,8 +101,8 @@ def execute_one(chapter: str, profile: str, params: dict[str, Any], out_dir: Pat
 
     source = book_dir / f"{chapter}.py"
     notebook = jupytext.read(source, fmt="py:percent")
-    defaults = parameter_defaults(source)
-    keep_cells(notebook, source_has_truth(str(params.get("source", defaults.get("source", "thumbworld")))))
+    default_source = notebook_parameter_defaults(notebook, source).get("source", "thumbworld")
+    keep_cells(notebook, source_has_truth(str(params.get("source", default_source))))
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     output = out_dir / f"{chapter}.ipynb"
     start = time.perf_counter()
