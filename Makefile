@@ -13,7 +13,7 @@ PARAMS  ?=
 NB      ?=
 PYTEST_ARGS ?=
 
-.PHONY: help venv bench-results book execute chapter html test unit lint bench screenshot clean distclean
+.PHONY: help venv browser bench-results book execute chapter html test unit lint bench screenshot clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -26,6 +26,13 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 venv: $(VENV)/.installed  ## create .venv and install everything the book needs
+
+# Headless Chromium reads the built book offline (math typeset without the network); Debian's package.
+browser:  ## install Debian's chromium if it is missing (the tests open the built book in it)
+	@command -v chromium >/dev/null || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null \
+	  && { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "no chromium and no way to install it here: run 'apt-get install chromium' as root" \
+	          "(the offline-reading test will fail without it)"; }
 
 book: $(VENV)/.installed bench-results execute html  ## execute every chapter and build the HTML book
 
@@ -47,7 +54,7 @@ bench-results: $(VENV)/.installed
 bench: $(VENV)/.installed  ## run every benchmark in bench/, write bench/results/results.json
 	$(PY) -m bench.run_all
 
-test: $(VENV)/.installed  ## unit tests + every chapter in the smoke profile + a strict book build
+test: $(VENV)/.installed browser  ## unit tests + every chapter in the smoke profile + a strict book build
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 unit: $(VENV)/.installed  ## the package's unit tests alone (no chapter execution, no book build)
@@ -56,10 +63,8 @@ unit: $(VENV)/.installed  ## the package's unit tests alone (no chapter executio
 lint: $(VENV)/.installed  ## ruff, configured in pyproject.toml (CI runs it before the tests)
 	$(VENV)/bin/ruff check thumbnail_lab tests bench book
 
-screenshot:  ## screenshot the built intro page with headless Chromium (_build/screenshot.png)
-	chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
-	  --disable-sync --no-first-run --hide-scrollbars --user-data-dir=$$(mktemp -d) \
-	  --window-size=1280,1600 --screenshot=$(CURDIR)/_build/screenshot.png _build/html/book/intro.html
+screenshot: browser  ## open a built chapter offline in headless Chromium: math typeset? (_build/screenshot.png)
+	$(PY) -m thumbnail_lab.publish.browser _build/html/book/01_dataset.html _build/screenshot.png
 
 clean:  ## remove executed notebooks and the built book (keeps data, artifacts, .venv)
 	rm -rf _build book/*.ipynb .ruff_cache

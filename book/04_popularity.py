@@ -154,6 +154,15 @@ ch.record("pop_overlap_temporal", diagnostics.snapshot_overlap(data.metadata, sp
 # {glue:text}`pop_seen_channel:.0%` do, and a new channel's median is taken over its own rows in
 # its part of the split, the only views a reader has for it.
 #
+# **One channel.** This dataset has {glue:text}`pop_n_channels` channel(s). On a dataset of one
+# channel, a creator's own, three things change and the chapter handles them by itself. The channel
+# split cannot be made, so it falls back to a random split (its recorded reason says so) and says
+# nothing about new channels. The intervals resample videos, since there is no second channel to
+# draw: they cover the channel's next videos, not other channels. And channel-relative views (each
+# video's views over the channel's median training video, a creator's "how far above my usual
+# video") are the target to read; on one channel they differ from log views by a constant, so what
+# a model learns of one it learns of the other.
+#
 # ## Baselines and an interpretable model
 # Three baselines set the floor: the training median for everyone, the mean of the video's
 # channel, and an OLS on log upload age. The interpretable model is an OLS of log views on seven

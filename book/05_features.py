@@ -162,6 +162,7 @@ if sae_corpus == "encoder_corpus":
 else:
     images_sae = images if sae_corpus == "same" else ds_second.images(image_width, image_height)
     sae_name = ds.name if sae_corpus == "same" else ds_second.name
+one_channel = ch.record("features_one_channel", bool(len(np.unique(channels)) == 1))
 ch.record("features_dataset", ds.name); ch.record("features_n_thumbnails", len(views))
 ch.record("features_sae_dataset", sae_name); ch.record("features_n_sae_thumbnails", len(images_sae))
 ch.record("features_encoder", encoder)
@@ -655,9 +656,9 @@ else:
 # %% [markdown] tags=["real-data"]
 # ## Reference controls, beside your data
 # The next two sections run on ThumbWorld, not on your thumbnails: a world where the pictures do
-# nothing (`null`) and a single simulated channel. They are controls. The first shows how often this
+# nothing (`null`), and the worlds of its shuffled views. They are controls: they show how often this
 # chapter's tests find features in a world without any, so a result on your data no stronger than it
-# is not a finding; the second what a few hundred videos of one channel can show at all.
+# is not a finding. The single-channel section after them analyses {glue:text}`features_single_what`.
 
 # %% [markdown]
 # ## A world where thumbnails do not matter
@@ -762,11 +763,18 @@ save_fig(figures.calibration_rates_figure(rates), "false_alarms", ch.name)
 # The published single-channel variant works on one creator's few hundred videos: features active
 # on at least 11 videos, the *mean* views of the lowest 10 of each group (the top one held out),
 # the top-10 features, and the held-out mean against a million random 10-video means. Magnitudes
-# here divide a group mean by the channel's mean views (a mean by a mean).
+# here divide a group mean by the channel's mean views (a mean by a mean). This section analyses
+# {glue:text}`features_single_what`; on a dataset of one channel it is the analysis a creator runs on
+# their own channel, and it runs on that channel automatically.
 
 # %%
-ds_single = ensure_dataset("thumbworld", "single_channel", single_n_videos, seed)
-acts_single = encode_sparse(sae, standardise(embed(ds_single.images(image_width, image_height))))
+if one_channel:   # the analysed data is one channel: its thumbnails, embedded and encoded above
+    ds_single, acts_single = ds, acts
+else:
+    ds_single = ensure_dataset("thumbworld", "single_channel", single_n_videos, seed)
+    acts_single = encode_sparse(sae, standardise(embed(ds_single.images(image_width, image_height))))
+ch.record("features_single_what", f"the analysed dataset itself, which is one channel ({ds.name})" if one_channel else
+          "a simulated ThumbWorld channel, as a control: it shows what a few hundred videos of one channel can show")
 views_single = ds_single.metadata["views"].to_numpy(dtype=float)
 single_params = GroupParams(threshold=threshold, min_count=single_group_size, group_size=single_group_size,
                             top_k=single_top_k, statistic="mean")

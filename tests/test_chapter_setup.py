@@ -102,3 +102,16 @@ def test_earlier_results_only_for_the_same_parameters(chapter, monkeypatch):
     ch.record("ceiling", {"face": 0.9})
     assert earlier_results("01_x", {"n_videos": 400, "source": "thumbworld"})["ceiling"] == {"face": 0.9}
     assert earlier_results("01_x", {"n_videos": 6000}) is None          # another dataset: never read
+
+
+def test_a_chapter_says_which_dataset_it_analyses(tmp_path):
+    from thumbnail_lab.chapter import dataset_sentence
+
+    world = dataset_sentence({"source": "thumbworld", "scenario": "null", "n_videos": 2000, "seed": 3})
+    assert "ThumbWorld" in world and "world `null`" in world and "2,000 videos" in world and "seed 3" in world
+    (tmp_path / "metadata.csv").write_text("video_id,channel_id\na,c1\nb,c1\nc,c2\n")
+    mine = dataset_sentence({"source": str(tmp_path)})
+    assert f"your folder `{tmp_path}`" in mine and "3 videos" in mine and "2 channels" in mine and "no truth" in mine
+    (tmp_path / "truth.json").write_text("{}")
+    assert "has a `truth.json`" in dataset_sentence({"source": str(tmp_path)})
+    assert dataset_sentence({"seed": 0}) == ""   # a page without a dataset (the appendices) says nothing

@@ -13,6 +13,7 @@ import nbformat
 import pytest
 
 from thumbnail_lab.paths import REPO_ROOT
+from thumbnail_lab.publish.browser import math_problems, offline_dom
 from thumbnail_lab.publish.execute import chapters
 from thumbnail_lab.publish.profiles import load_profiles
 
@@ -73,21 +74,29 @@ def test_chapter_executes_with_smoke_profile(smoke_root: Path, chapter: str, req
     assert not meta["papermill"].get("exception")
 
 
-def test_book_builds_strictly_from_smoke_notebooks(smoke_root: Path):
-    missing = [c for c in CHAPTERS if not (smoke_root / "book" / f"{c}.ipynb").exists()]
+def build_book_strictly(root: Path) -> None:
+    """Build ``root``'s executed notebooks as ``make html`` does (warnings are errors), then ``buildcheck`` it
+    and open chapter 01 offline in headless Chromium: its formulas must be typeset."""
+    missing = [c for c in CHAPTERS if not (root / "book" / f"{c}.ipynb").exists()]
     assert not missing, f"chapters not executed: {missing}"
-    shutil.copy(REPO_ROOT / "_config.yml", smoke_root)
+    shutil.copy(REPO_ROOT / "_config.yml", root)
     for page in (REPO_ROOT / "book").glob("*.md"):
-        shutil.copy(page, smoke_root / "book")
+        shutil.copy(page, root / "book")
     py = sys.executable
-    subprocess.run([py, "-m", "thumbnail_lab.publish.toc", "--root", str(smoke_root)], check=True)
+    subprocess.run([py, "-m", "thumbnail_lab.publish.toc", "--root", str(root)], check=True)
     jb = Path(py).parent / "jupyter-book"
-    build = subprocess.run([str(jb), "build", str(smoke_root), "--warningiserror", "--nitpick", "--keep-going"],
+    build = subprocess.run([str(jb), "build", str(root), "--warningiserror", "--nitpick", "--keep-going"],
                            capture_output=True, text=True, timeout=900)
     assert build.returncode == 0, build.stdout[-4000:] + build.stderr[-2000:]
-    check = subprocess.run([py, "-m", "thumbnail_lab.publish.buildcheck", str(smoke_root / "_build" / "html"),
-                            str(smoke_root / "_toc.yml")], capture_output=True, text=True)
+    check = subprocess.run([py, "-m", "thumbnail_lab.publish.buildcheck", str(root / "_build" / "html"),
+                            str(root / "_toc.yml")], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
+    dom = offline_dom(root / "_build" / "html" / "book" / "01_dataset.html")
+    assert math_problems(dom) == [], "chapter 01's model of views is not typeset offline"
+
+
+def test_book_builds_strictly_from_smoke_notebooks(smoke_root: Path):
+    build_book_strictly(smoke_root)
 
 
 def test_full_shape_keys_cover_the_full_profiles():

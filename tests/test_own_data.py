@@ -1,8 +1,9 @@
 """One's own thumbnails, end to end: a folder from another renderer, without any truth, imported through
-the CLI; chapters 01, 04, 05 and 06 execute on it, leave out what needs a truth and refer to no figure they
-did not draw."""
+the CLI; every chapter executes on it, leaves out what needs a truth, refers to no figure it did not draw
+and says at its top which data it analysed; the book then builds strictly and reads offline."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -10,25 +11,27 @@ import nbformat
 import pandas as pd
 import pytest
 
-from tests.test_chapters import failing_cell, run_chapters
+from tests.test_chapters import CHAPTERS, build_book_strictly, failing_cell, run_chapters
 from thumbnail_lab.paths import REPO_ROOT
 from thumbnail_lab.posterworld.generate import generate_posterworld
 from thumbnail_lab.publish.buildcheck import real_data_problems
 from thumbnail_lab.publish.truth import REAL_DATA, TRUTH_ONLY
 
 pytestmark = pytest.mark.chapter
-CHAPTERS = ["01_dataset", "04_popularity", "05_features", "06_choosing"]
+NUMBERED = [c for c in CHAPTERS if c[:2].isdigit()]
 
 
-@pytest.fixture(scope="module")
-def own_folder(tmp_path_factory):
-    """PosterWorld thumbnails with every truth column removed, imported with ``python -m thumbnail_lab import``."""
-    root = tmp_path_factory.mktemp("own")
-    generate_posterworld(root / "posters", n_videos=500, seed=5)
+def imported_posters(root, n_videos: int, seed: int, one_channel: bool = False):
+    """PosterWorld thumbnails with every truth column removed (and, with ``one_channel``, every video moved to the
+    first channel), imported with ``python -m thumbnail_lab import``; returns the dataset folder."""
+    generate_posterworld(root / "posters", n_videos=n_videos, seed=seed)
     raw = root / "raw"
     (raw / "images").mkdir(parents=True)
     meta = pd.read_csv(root / "posters" / "metadata.csv")
-    meta[[c for c in meta.columns if not c.startswith("true_")]].to_csv(raw / "metadata.csv", index=False)
+    meta = meta[[c for c in meta.columns if not c.startswith("true_")]]
+    if one_channel:
+        meta = meta.assign(channel_id=meta["channel_id"].iloc[0], channel_subscribers=meta["channel_subscribers"].iloc[0])
+    meta.to_csv(raw / "metadata.csv", index=False)
     for path in (root / "posters" / "images").iterdir():
         (raw / "images" / path.name).write_bytes(path.read_bytes())
     dest = root / "mine"
@@ -36,16 +39,39 @@ def own_folder(tmp_path_factory):
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert not (dest / "truth.json").exists()
-    return root, dest
+    return dest
 
 
-def test_chapters_run_on_own_data_without_truth_sentences_or_missing_figures(own_folder):
+@pytest.fixture(scope="module")
+def own_folder(tmp_path_factory):
+    root = tmp_path_factory.mktemp("own")
+    return root, imported_posters(root, n_videos=500, seed=5)
+
+
+def test_the_whole_book_builds_on_own_data_without_truth_sentences_or_missing_figures(own_folder, tiny_bench_results):
     root, dest = own_folder
-    done = run_chapters(root, CHAPTERS, params=f"source={dest}")
+    done = run_chapters(root, CHAPTERS, params=f"source={dest} results_file={tiny_bench_results[0]}")
     for chapter in CHAPTERS:
         assert done.returncode == 0, failing_cell(root / "book" / f"{chapter}.ipynb") + done.stderr[-2000:]
-    for chapter in CHAPTERS:
+    for chapter in NUMBERED:
         nb = nbformat.read(root / "book" / f"{chapter}.ipynb", as_version=4)
         tags = [t for c in nb.cells for t in c.metadata.get("tags", [])]
-        assert TRUTH_ONLY not in tags and REAL_DATA in tags, chapter
+        assert TRUTH_ONLY not in tags and (REAL_DATA in tags or chapter in ("02_gan", "03_diffusion")), chapter
+        shown = [o["data"]["text/markdown"] for c in nb.cells[:4] for o in c.get("outputs", [])
+                 if "text/markdown" in o.get("data", {})]
+        assert any(f"your folder `{dest}`" in m and "no truth" in m for m in shown), f"{chapter} does not say its data"
     assert real_data_problems(root / "book") == []
+    build_book_strictly(root)
+
+
+def test_one_channel_runs_the_single_channel_variant_on_it_and_resamples_videos(tmp_path):
+    """A creator's own channel: chapter 05's single-channel section analyses it (not a simulated channel), and
+    chapter 04's intervals resample videos, since one channel has no second channel to draw."""
+    dest = imported_posters(tmp_path, n_videos=400, seed=3, one_channel=True)
+    done = run_chapters(tmp_path, ["04_popularity", "05_features"], params=f"source={dest}")
+    assert done.returncode == 0, failing_cell(tmp_path / "book" / "05_features.ipynb") + done.stderr[-2000:]
+    features = json.loads((tmp_path / "artifacts" / "chapters" / "05_features" / "results.json").read_text())
+    assert features["features_one_channel"] and features["features_single_what"].startswith("the analysed dataset")
+    assert features["features_single_n"] == features["features_n_thumbnails"]
+    metrics = pd.read_csv(tmp_path / "artifacts" / "chapters" / "04_popularity" / "metrics.csv")
+    assert set(metrics["ci_unit"]) == {"video"} and set(metrics["n_test_channels"]) == {1}

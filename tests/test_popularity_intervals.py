@@ -30,6 +30,14 @@ def test_clustered_bootstrap_draws_whole_channels():
     assert unit == "video"  # no channel repeats: videos are resampled
 
 
+def test_one_channel_resamples_videos_not_a_zero_width_channel_draw():
+    y = np.random.default_rng(0).normal(size=40)
+    W, unit = metrics.bootstrap_weights(np.array(["only"] * 40), 40, 200, seed=2)
+    assert unit == "video" and W.std(axis=0).min() > 0
+    means = W @ y / W.sum(axis=1)
+    assert 0.5 * y.std() / np.sqrt(40) < means.std() < 2 * y.std() / np.sqrt(40)   # the video interval, not a point
+
+
 def test_perfectly_correlated_channels_give_the_channel_level_interval():
     """Every video of a channel has the channel's value: the interval is the one of the channel means."""
     rng = np.random.default_rng(2)

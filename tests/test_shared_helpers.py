@@ -97,3 +97,24 @@ def test_save_fig_shows_the_saved_png_whatever_the_backend(tmp_path, monkeypatch
     assert plotting.save_fig(fig, "line", "ch") is None
     png = plotting.figure_path("line", "ch").read_bytes()
     assert len(shown) == 1 and shown[0].data == png and png.startswith(b"\x89PNG")
+
+
+def test_figure_text_the_font_lacks_is_named_never_a_box(tmp_path, monkeypatch):
+    """Emoji and CJK in titles become readable names; a figure that still draws a missing glyph is stopped."""
+    import matplotlib
+
+    from thumbnail_lab import plotting
+    from thumbnail_lab.popularity.figures import coloured_titles
+
+    monkeypatch.setenv("THUMBNAIL_LAB_ARTIFACTS", str(tmp_path))
+    matplotlib.use("Agg")
+    plotting.use_book_style()
+    assert plotting.displayable("WON 🔥 東京!") == "WON [fire] [cjk unified ideograph-6771][cjk unified ideograph-4eac]!"
+    assert plotting.displayable("plain ASCII, ü") == "plain ASCII, ü"
+    words = [("I", 0.1), ("WON", 0.3), ("🔥", -0.2), ("東京", 0.05)]
+    plotting.save_fig(coloured_titles([("I WON 🔥 東京", 5.1, words)]), "titles", "ch", show=False)
+    assert plotting.figure_path("titles", "ch").stat().st_size > 1000
+    fig, ax = matplotlib.pyplot.subplots()
+    ax.set_title("東京 🔥")  # drawn raw: the positive control of the check
+    with pytest.raises(plotting.MissingGlyphError, match="figure 'raw' of chapter ch draws a character its font lacks"):
+        plotting.save_fig(fig, "raw", "ch", show=False)

@@ -154,4 +154,39 @@ def setup(chapter: str, namespace: Mapping[str, Any], rules: Mapping[str, Rule] 
     use_book_style()
     ch = Chapter(chapter, params, rng, {"parameters": params})
     write_json(ch.results_path, ch.results)
+    _show_dataset(params)
     return ch
+
+
+def _show_dataset(params: Mapping[str, Any]) -> None:
+    """Display, at the chapter's top, which dataset it analyses (nothing for a page without ``source``)."""
+    if sentence := dataset_sentence(dict(params)):
+        from IPython.display import Markdown, display
+
+        display(Markdown(sentence))
+
+
+def source_has_truth(source: str) -> bool:
+    """Whether the dataset a chapter analyses has a planted truth: ThumbWorld, or a folder with ``truth.json``."""
+    return source == "thumbworld" or (Path(source).expanduser() / "truth.json").is_file()
+
+
+def dataset_sentence(params: dict[str, Any]) -> str:
+    """Which dataset a chapter analyses, in one Markdown sentence shown at its top (empty without ``source``)."""
+    source = str(params.get("source", ""))
+    if not source:
+        return ""
+    if source == "thumbworld":
+        size = f", {params['n_videos']:,} videos before cleaning" if "n_videos" in params else ""
+        return (f"**Data of this run:** ThumbWorld, the book's simulated platform (world `{params.get('scenario', 'default')}`"
+                f"{size}, seed {params.get('seed', 0)}). Its true effects are known, so the chapter checks its findings "
+                "against them; pass `source=<your folder>` to analyse your own thumbnails.")
+    import pandas as pd
+
+    folder = Path(source).expanduser()
+    channels = pd.read_csv(folder / "metadata.csv", usecols=["channel_id"])["channel_id"]
+    truth = ("it has a `truth.json`, so the checks against planted effects run" if source_has_truth(source)
+             else "it has no truth, so the checks against planted effects are left out")
+    return (f"**Data of this run:** your folder `{folder}` ({len(channels):,} videos in `metadata.csv`, "
+            f"{channels.nunique():,} channel{'s' if channels.nunique() != 1 else ''}); {truth}. Sections that run on "
+            "ThumbWorld beside it are reference controls and say so.")

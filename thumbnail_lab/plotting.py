@@ -7,6 +7,9 @@ name) turns it into a numbered figure that the text cites with ``{numref}``.
 """
 from __future__ import annotations
 
+import functools
+import unicodedata
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -53,14 +56,42 @@ def figure_path(name: str, chapter: str) -> Path:
     return path
 
 
+class MissingGlyphError(ValueError):
+    """A figure draws a character its font has no glyph for (it would show as an empty box)."""
+
+
+@functools.lru_cache(maxsize=4)
+def _font_chars(family: str) -> frozenset[int]:
+    """Code points the font matplotlib picks for ``family`` can draw."""
+    from matplotlib.font_manager import FontProperties, findfont
+    from matplotlib.ft2font import FT2Font
+
+    return frozenset(FT2Font(findfont(FontProperties(family=[family]))).get_charmap())
+
+
+def displayable(text: str) -> str:
+    """``text`` with every character the figure font lacks (emoji, CJK) replaced by its Unicode name, never a box."""
+    chars = _font_chars(str(matplotlib.rcParams["font.family"][0]))
+    return "".join(c if ord(c) in chars or c.isspace() else f"[{unicodedata.name(c, hex(ord(c))).lower()}]"
+                   for c in text)
+
+
 def save_fig(fig: plt.Figure, name: str, chapter: str, show: bool = True) -> None:
     """Save ``fig`` as ``<artifacts>/chapters/<chapter>/figures/<name>.png`` and display it once.
 
     Returns nothing, so that the cell has exactly one output for its ``mystnb.figure``
-    metadata to number (see ``figure_path`` for where the PNG is).
+    metadata to number (see ``figure_path`` for where the PNG is). A character the font cannot draw
+    stops it with ``MissingGlyphError`` instead of saving a figure with an empty box in it.
     """
     path = figure_path(name, chapter)
-    fig.savefig(path)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=r"Glyph \d+ .* missing from", category=UserWarning)
+        try:
+            fig.savefig(path)
+        except UserWarning as err:
+            plt.close(fig)
+            raise MissingGlyphError(f"figure {name!r} of chapter {chapter} draws a character its font lacks ({err}): "
+                                    "pass its text through thumbnail_lab.plotting.displayable") from None
     if show:
         try:
             from IPython.display import Image, display
@@ -87,7 +118,7 @@ def image_grid(images: np.ndarray | Sequence[np.ndarray], ncols: int = 8,
         if i < len(images):
             ax.imshow(np.asarray(images[i]), interpolation="antialiased")
             if titles is not None:
-                ax.set_title(titles[i], fontsize=7, pad=2)
+                ax.set_title(displayable(titles[i]), fontsize=7, pad=2)
     fig.subplots_adjust(left=0.005, right=0.995, bottom=0.005, top=0.93 if suptitle else 0.995,
                         wspace=0.04, hspace=0.25 if titles else 0.04)
     if suptitle:

@@ -1,13 +1,13 @@
 """The chapter's figures, one function each, so the chapter's cells stay one line long."""
 from __future__ import annotations
 
-import functools
 from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..plotting import displayable
 from .explain import word_colours
 from .registry import is_oracle
 
@@ -151,29 +151,11 @@ def heatmap_grid(images: np.ndarray, maps: np.ndarray, titles: Sequence[str], su
     return fig
 
 
-@functools.lru_cache(maxsize=1)
-def _font_chars() -> frozenset[int]:
-    """Code points the default matplotlib font can draw."""
-    from matplotlib.font_manager import FontProperties, findfont
-    from matplotlib.ft2font import FT2Font
-
-    return frozenset(FT2Font(findfont(FontProperties())).get_charmap())
-
-
-def _displayable(word: str) -> str:
-    """Replace characters the book's font lacks (emoji, CJK) with their Unicode names, never a box."""
-    import unicodedata
-
-    chars = _font_chars()
-    return "".join(c if ord(c) in chars or c.isspace() else f"[{unicodedata.name(c, hex(ord(c))).lower()}]"
-                   for c in word)
-
-
 def _word_row(ax, renderer, row: float, words, colours, x: float = 0.2) -> None:
     """Draw ``words`` on one line of ``ax`` from ``x``, each on its own coloured box."""
     for word, colour in zip(words, colours):
         dark = 0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2] < 0.5
-        t = ax.text(x, row, _displayable(word), fontsize=9, va="center", color="white" if dark else "black",
+        t = ax.text(x, row, displayable(word), fontsize=9, va="center", color="white" if dark else "black",
                     bbox=dict(boxstyle="round,pad=0.15", fc=colour, ec="none"))
         bb = t.get_window_extent(renderer=renderer).transformed(ax.transData.inverted())
         x = bb.x1 + 0.012

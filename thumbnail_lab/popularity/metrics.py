@@ -68,13 +68,16 @@ def bootstrap_weights(groups: np.ndarray | None, n: int, n_boot: int, seed: int)
 
     With ``groups`` (the channel of each row) that repeat, whole channels are drawn with
     replacement (as many as there are) and every video of a drawn channel comes with it;
-    otherwise videos are drawn. Row 0 of the result is not special: the point estimate uses weights 1.
+    otherwise videos are drawn. One channel has nothing to resample between (every draw would be the
+    same channel and the interval would have zero width), so there videos are drawn too: the interval
+    then covers the next videos of this channel, not other channels. Row 0 of the result is not special:
+    the point estimate uses weights 1.
     """
     rng = np.random.default_rng(seed)
     if groups is not None and len(groups):
         codes, _ = _codes(groups)
         n_groups = codes.max() + 1
-        if n_groups < n:  # some channel has more than one row
+        if 2 <= n_groups < n:  # some channel has more than one row, and there are channels to draw
             draws = rng.integers(0, n_groups, size=(n_boot, n_groups))
             counts = _counts(draws, n_groups)
             return counts[:, codes], "channel"

@@ -34,6 +34,10 @@ def toc_text(book_dir: Path, root: Path) -> str:
                 lines.append(f"          - file: {rel}/{name}")
             else:
                 lines.append(f"      - file: {rel}/{name}")
+    guides = sorted(p.stem for p in book_dir.glob("guide_*.md"))
+    if guides:
+        lines += ["  - caption: Guides", "    numbered: false", "    chapters:"]
+        lines += [f"      - file: {rel}/{name}" for name in guides]
     appendices = present("appendix_*")
     if appendices:
         lines += ["  - caption: Appendices", "    numbered: false", "    chapters:"]

@@ -10,16 +10,14 @@ cannot exist, and ``buildcheck`` fails if an executed chapter on real data still
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
+
+from ..chapter import source_has_truth
+
+__all__ = ["REAL_DATA", "TRUTH_ONLY", "keep_cells", "source_has_truth", "tags", "truth_cells_left"]
 
 TRUTH_ONLY = "truth-only"
 REAL_DATA = "real-data"
-
-
-def source_has_truth(source: str) -> bool:
-    """Whether the dataset a chapter analyses has a planted truth: ThumbWorld, or a folder with ``truth.json``."""
-    return source == "thumbworld" or (Path(source).expanduser() / "truth.json").is_file()
 
 
 def tags(cell: Any) -> list[str]:
@@ -36,3 +34,4 @@ def keep_cells(notebook: Any, has_truth: bool) -> Any:
 def truth_cells_left(notebook: Any) -> int:
     """How many ``truth-only`` cells an executed notebook holds (none may, on real data)."""
     return sum(TRUTH_ONLY in tags(c) for c in notebook.cells)
+
