@@ -75,3 +75,23 @@ def test_one_channel_runs_the_single_channel_variant_on_it_and_resamples_videos(
     assert features["features_single_n"] == features["features_n_thumbnails"]
     metrics = pd.read_csv(tmp_path / "artifacts" / "chapters" / "04_popularity" / "metrics.csv")
     assert set(metrics["ci_unit"]) == {"video"} and set(metrics["n_test_channels"]) == {1}
+
+
+#: Chapter 05 at a size where a second renderer's effects can be found: 1,500 posters, and an encoder
+#: pretrained on 3,000 ThumbWorld thumbnails for 200 steps (the smoke encoder, 8 steps, sees no content).
+RECOVERY_PARAMS = ("encoder_corpus_size=3000 encoder_steps=200 encoder_batch_size=64 encoder_width=16 contrast=False "
+                   "sae_expansion=1 sae_epochs=20")
+
+
+@pytest.mark.slow
+def test_chapter_05_finds_the_second_renderers_planted_effects_with_their_signs(tmp_path):
+    """PosterWorld plants two content elements that raise views and a background and a texture that lower
+    them: the high-view list must hold features dominated by raising elements, the low-view list by lowering
+    ones, each more often than a random list of features does."""
+    folder = generate_posterworld(tmp_path / "posters", n_videos=1500, seed=11)
+    done = run_chapters(tmp_path, ["05_features"], params=f"source={folder} {RECOVERY_PARAMS}")
+    assert done.returncode == 0, failing_cell(tmp_path / "book" / "05_features.ipynb") + done.stderr[-2000:]
+    r = json.loads((tmp_path / "artifacts" / "chapters" / "05_features" / "results.json").read_text())
+    for side in ("high", "low"):
+        assert r[f"features_truth_{side}_found"] >= 1, f"no {side}-view feature stands for a planted {side} element"
+        assert r[f"features_truth_{side}_precision"] > r[f"features_truth_{side}_chance_precision"], side

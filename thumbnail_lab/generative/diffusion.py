@@ -122,6 +122,7 @@ class DiffusionRun:
     images_seen: int = 0
     extra: dict = field(default_factory=dict)
     snapshots: dict[int, nn.Module] = field(default_factory=dict)   # step -> EMA weights then (eval mode)
+    snapshot_seconds: dict[int, float] = field(default_factory=dict)  # step -> training seconds until then
 
     @property
     def images_per_second(self) -> float:
@@ -186,7 +187,7 @@ def train_diffusion(images: np.ndarray | torch.Tensor, config: DiffusionConfig, 
     rng = torch.Generator().manual_seed(seed + 1)
     run = DiffusionRun(config, model, model, pd.DataFrame())
     rows, window, order, pos = [], [], torch.randperm(len(data), generator=rng), 0
-    start = time.perf_counter()
+    start, paused = time.perf_counter(), 0.0
     for step in progress(range(1, steps + 1), desc=desc):
         t0 = time.perf_counter()
         if pos + config.batch_size > len(data):
@@ -207,9 +208,12 @@ def train_diffusion(images: np.ndarray | torch.Tensor, config: DiffusionConfig, 
         if step % log_every == 0 or step == steps:
             rows.append({"step": step, "loss": float(np.mean(window))})
             window = []
-        if step in snapshot_steps:
+        if step in snapshot_steps:   # copying the weights is not training: its time is left out
+            t1 = time.perf_counter()
+            run.snapshot_seconds[step] = t1 - start - paused
             run.snapshots[step] = _ema_copy(model, ema)
-    run.seconds = time.perf_counter() - start
+            paused += time.perf_counter() - t1
+    run.seconds = time.perf_counter() - start - paused
     run.history = pd.DataFrame(rows)
     run.ema_model = _ema_copy(model, ema)
     model.eval()

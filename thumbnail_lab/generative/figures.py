@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
@@ -98,4 +99,29 @@ def copy_share_by_size(table: pd.DataFrame) -> plt.Figure:
     ax.errorbar(table["n_train"], table["copy_share"], yerr=err, marker="o", capsize=3)
     ax.set(xscale="log", xlabel="training thumbnails (log scale)", ylabel="share of samples flagged as copies",
            ylim=(-0.02, 1.02))
+    return fig
+
+
+def race_figure(summary: dict, reference: dict[str, float] | None = None) -> plt.Figure:
+    """The equal-time race: each metric against training seconds, one line per generator, seed intervals as bars.
+
+    ``summary`` is ``race.race_summary``; ``reference`` the same metrics of held-out real thumbnails (dashed).
+    """
+    panels = (("fd", "Fréchet distance ↓"), ("kid", "KID ↓"), ("precision", "precision ↑"), ("recall", "recall ↑"),
+              ("coverage", "coverage ↑"))
+    fig, axes = plt.subplots(1, len(panels), figsize=(FULL_WIDTH + 2, 2.9))
+    budgets = sorted({float(b) for points in summary.values() for b in points})
+    for ax, (metric, title) in zip(axes, panels):
+        for name, points in summary.items():
+            rows = sorted(points.values(), key=lambda p: p["seconds"])
+            x = [p["seconds"] for p in rows]
+            y = np.array([p[metric] for p in rows])
+            err = np.vstack([y - [p[f"{metric}_low"] for p in rows], [p[f"{metric}_high"] for p in rows] - y])
+            ax.errorbar(x, y, yerr=err, marker="o", capsize=3, label=name)
+        if reference is not None:
+            ax.axhline(reference[metric], color="0.4", ls="--", lw=1, label="held-out real")
+        ax.set(title=title, xlabel="training seconds", xscale="log")
+        ax.set_xticks(budgets, [f"{b:g}" for b in budgets])
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    axes[0].legend(fontsize=8)
     return fig

@@ -29,6 +29,7 @@ class GANRun:
     discriminator: Discriminator
     history: pd.DataFrame                       # step, d_loss, g_loss, d_real, d_fake, d_grad, g_grad
     snapshots: dict[int, np.ndarray] = field(default_factory=dict)  # step -> uint8 samples from fixed latents
+    snapshot_seconds: dict[int, float] = field(default_factory=dict)  # step -> training seconds until then
     seconds: float = 0.0
     data_seconds: float = 0.0                   # time spent assembling batches (the data-wait share)
     images_seen: int = 0
@@ -78,7 +79,7 @@ def train_gan(images: np.ndarray, config: GANConfig, steps: int, seed: int = 0,
     rows, order, pos = [], torch.randperm(len(data), generator=rng), 0
     if 0 in snapshot_steps:
         run.snapshots[0] = sample_from_latents(gen, z_fixed)
-    start = time.perf_counter()
+    start, paused = time.perf_counter(), 0.0
     for step in progress(range(1, steps + 1), desc=desc):
         t0 = time.perf_counter()
         reals = []
@@ -92,9 +93,12 @@ def train_gan(images: np.ndarray, config: GANConfig, steps: int, seed: int = 0,
         run.images_seen += sum(len(r) for r in reals)
         if step % log_every == 0 or step == steps:
             rows.append({"step": step, **stats})
-        if step in snapshot_steps:
+        if step in snapshot_steps:   # drawing the snapshot is not training: its time is left out
+            t1 = time.perf_counter()
+            run.snapshot_seconds[step] = t1 - start - paused
             run.snapshots[step] = sample_from_latents(gen, z_fixed)
-    run.seconds = time.perf_counter() - start
+            paused += time.perf_counter() - t1
+    run.seconds = time.perf_counter() - start - paused
     run.history = pd.DataFrame(rows)
     gen.eval()
     return run
