@@ -1,4 +1,4 @@
-"""Command line: ``python -m thumbnail_lab {thumbworld,import,collect,validate,rank} ...``.
+"""Command line: ``python -m thumbnail_lab {thumbworld,import,collect,validate,rank,embed} ...``.
 
 Each command fills (or checks) a dataset folder in the ``metadata.csv`` + ``images/`` layout;
 ``data/README.md`` documents them. Every failure ends in one sentence on standard error that
@@ -87,6 +87,22 @@ def _rank(args: argparse.Namespace) -> int:
     return 0
 
 
+def _embed(args: argparse.Namespace) -> int:
+    from .dataset.layout import DatasetError
+    from .encoder.cache import book_settings
+    from .encoder.shards import embed_folder
+
+    if not (Path(args.folder) / "metadata.csv").is_file():
+        raise DatasetError(f"{args.folder}: no metadata.csv there; point embed at a dataset folder (import one first)")
+    settings = book_settings(args.encoder_corpus_size, args.encoder_steps, args.encoder_batch_size, args.encoder_width)
+    where = f"Dask scheduler {args.scheduler}" if args.scheduler else (
+        f"a local Dask cluster of {args.workers} workers" if args.workers else "this process")
+    out = embed_folder(args.folder, args.out, settings, shard_size=args.shard_size, workers=args.workers,
+                       scheduler=args.scheduler, show_progress=not args.quiet)
+    print(f"embedded {args.folder} on {where} into {out} (shard sizes and encoder in {out.with_suffix('.json')})")
+    return 0
+
+
 def _print_rejections(table, limit: int = 20) -> None:
     """The first rejections, one line each."""
     for item in table.head(limit).itertuples():
@@ -158,6 +174,18 @@ def build_parser() -> argparse.ArgumentParser:
     rank.add_argument("--title", default="", help="the video's title (shown; it is common to all candidates)")
     rank.add_argument("--model", help="ranker file (default: artifacts/chapters/06_choosing/ranker.pt)")
     rank.set_defaults(run=_rank)
+    emb = commands.add_parser("embed", parents=[common],
+                              help="embed a dataset folder with the pretrained encoder, here or on a Dask cluster")
+    emb.add_argument("folder", help="dataset folder (metadata.csv + images/)")
+    emb.add_argument("--out", required=True, help="the .npy file to write (one float32 row per metadata.csv row)")
+    emb.add_argument("--workers", type=int, default=0, help="start a local Dask cluster of N worker processes")
+    emb.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    emb.add_argument("--shard-size", type=int, default=1024, help="thumbnails per task (default 1024)")
+    for name, default in (("corpus-size", 20_000), ("steps", 700), ("batch-size", 128), ("width", 32)):
+        emb.add_argument(f"--encoder-{name}", type=int, default=default,
+                         help=f"the book's encoder: chapter 01a's {name.replace('-', ' ')} (default {default})")
+    emb.add_argument("--quiet", action="store_true")
+    emb.set_defaults(run=_embed)
     return parser
 
 
@@ -170,6 +198,7 @@ INTERRUPTED = {
     "validate": "interrupted; nothing was changed (validate only reads); run it again to check the folder",
     "thumbworld": "interrupted; the thumbnails written so far are kept; run the same command again to resume",
     "rank": "interrupted; nothing was written (rank only reads); run it again",
+    "embed": "interrupted; no embeddings file was written (it is written whole at the end); run it again",
 }
 
 
