@@ -18,6 +18,8 @@ from thumbnail_lab.publish.execute import chapters
 from thumbnail_lab.publish.profiles import load_profiles
 
 pytestmark = pytest.mark.chapter
+#: The smoke book's tests share one folder (``smoke_root``): under pytest-xdist they run on one worker, in order.
+SMOKE_BOOK = pytest.mark.xdist_group("smoke_book")
 CHAPTERS = chapters()
 NUMBERED = [c for c in CHAPTERS if c[:2].isdigit()]
 #: Chapters whose saved numbers must repeat exactly (issue: dataset, popularity, features).
@@ -61,6 +63,7 @@ def smoke_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("smoke")
 
 
+@SMOKE_BOOK
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_executes_with_smoke_profile(smoke_root: Path, chapter: str, request):
     params = ""
@@ -95,6 +98,7 @@ def build_book_strictly(root: Path) -> None:
     assert math_problems(dom) == [], "chapter 01's model of views is not typeset offline"
 
 
+@SMOKE_BOOK
 def test_book_builds_strictly_from_smoke_notebooks(smoke_root: Path):
     build_book_strictly(smoke_root)
 
@@ -129,6 +133,7 @@ def test_bad_parameter_stops_with_one_sentence(tmp_path: Path, chapter: str):
     assert error.startswith("ParameterError: parameter 'n_videos'"), error
 
 
+@SMOKE_BOOK
 def test_same_parameters_give_the_same_saved_numbers(smoke_root: Path, tmp_path: Path):
     """Re-execute from scratch (fresh data and artifacts) and compare every results.json."""
     assert REPEATABLE, "no chapter to check"
