@@ -12,7 +12,7 @@ PROFILE ?= default
 PARAMS  ?=
 NB      ?=
 PYTEST_ARGS ?=
-TEST_WORKERS ?= 2   # pytest-xdist processes: the smoke book on one, everything else beside it
+TEST_WORKERS ?= 2   # pytest-xdist processes; --dist loadfile keeps a file on one worker, in order
 
 .PHONY: help venv browser bench-results book execute chapter html test unit lint bench screenshot clean distclean
 
@@ -56,7 +56,7 @@ bench: $(VENV)/.installed  ## run every benchmark in bench/, write bench/results
 	$(PY) -m bench.run_all
 
 test: $(VENV)/.installed browser  ## unit tests + every chapter in the smoke profile + a strict book build
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 unit: $(VENV)/.installed  ## the package's unit tests alone (no chapter execution, no book build)
 	$(VENV)/bin/pytest -m "not chapter and not book and not slow" $(PYTEST_ARGS)

@@ -1,5 +1,5 @@
-"""Every chapter executes with the smoke profile, the book builds strictly from those
-notebooks, bad parameters stop with one sentence, and a re-run repeats the saved numbers."""
+"""Every chapter executes with the smoke profile, the book builds strictly from those notebooks and reads
+offline, and a re-run repeats the saved numbers (full-profile shapes and bad parameters: test_chapter_parameters)."""
 from __future__ import annotations
 
 import json
@@ -15,27 +15,12 @@ import pytest
 from thumbnail_lab.paths import REPO_ROOT
 from thumbnail_lab.publish.browser import math_problems, offline_dom
 from thumbnail_lab.publish.execute import chapters
-from thumbnail_lab.publish.profiles import load_profiles
 
 pytestmark = pytest.mark.chapter
-#: The smoke book's tests share one folder (``smoke_root``): under pytest-xdist they run on one worker, in order.
-SMOKE_BOOK = pytest.mark.xdist_group("smoke_book")
 CHAPTERS = chapters()
 NUMBERED = [c for c in CHAPTERS if c[:2].isdigit()]
 #: Chapters whose saved numbers must repeat exactly (issue: dataset, popularity, features).
 REPEATABLE = [c for c in ("01_dataset", "04_popularity", "05_features") if c in NUMBERED]
-
-
-#: The full profile's settings that shape each chapter's models (widths, resolutions, patches, splits).
-#: The full-shape run takes these from ``full`` and the budget (data size, steps, epochs) from ``smoke``,
-#: so every value of ``full`` is executed in the tests without its hours of CPU.
-FULL_SHAPE_KEYS = {
-    "02_gan": ["g_channels"],
-    "03_diffusion": ["ae_channels", "batch_size", "channels", "lr", "gan_channels"],
-    "04_popularity": ["image_width", "image_height", "vit_patch", "cnn_width", "vit_dim", "vit_depth",
-                      "image_model_splits"],
-    "05_features": ["embed_dim", "ae_width", "sae_expansion", "sae_k"],
-}
 
 
 def run_chapters(root: Path, names: list[str], params: str = "") -> subprocess.CompletedProcess:
@@ -63,7 +48,6 @@ def smoke_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("smoke")
 
 
-@SMOKE_BOOK
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_executes_with_smoke_profile(smoke_root: Path, chapter: str, request):
     params = ""
@@ -98,42 +82,10 @@ def build_book_strictly(root: Path) -> None:
     assert math_problems(dom) == [], "chapter 01's model of views is not typeset offline"
 
 
-@SMOKE_BOOK
 def test_book_builds_strictly_from_smoke_notebooks(smoke_root: Path):
     build_book_strictly(smoke_root)
 
 
-def test_full_shape_keys_cover_the_full_profiles():
-    """Every full-profile value is either run by the full-shape test or replaced there by a smoke value."""
-    profiles = load_profiles()
-    for chapter in NUMBERED:
-        full, smoke = profiles[chapter]["full"], profiles[chapter]["smoke"]
-        shape = set(FULL_SHAPE_KEYS.get(chapter, []))
-        assert shape <= set(full), f"{chapter}: {sorted(shape - set(full))} are not in its full profile"
-        untested = set(full) - shape - set(smoke)
-        assert not untested, f"{chapter}: full-profile values {sorted(untested)} are neither run nor budget"
-
-
-@pytest.mark.parametrize("chapter", sorted(FULL_SHAPE_KEYS))
-def test_chapter_executes_with_full_profile_shapes(tmp_path: Path, chapter: str):
-    full = load_profiles()[chapter]["full"]
-    params = " ".join(f"{k}={json.dumps(full[k], separators=(',', ':'))}" for k in FULL_SHAPE_KEYS[chapter])
-    done = run_chapters(tmp_path, [chapter], params)
-    notebook = tmp_path / "book" / f"{chapter}.ipynb"
-    assert done.returncode == 0, f"{chapter} failed with {params}:\n{failing_cell(notebook)}\n{done.stdout[-2000:]}"
-    injected = nbformat.read(notebook, as_version=4).metadata["thumbnail_lab"]["parameters"]
-    assert {k: injected[k] for k in FULL_SHAPE_KEYS[chapter]} == {k: full[k] for k in FULL_SHAPE_KEYS[chapter]}
-
-
-@pytest.mark.parametrize("chapter", NUMBERED)
-def test_bad_parameter_stops_with_one_sentence(tmp_path: Path, chapter: str):
-    done = run_chapters(tmp_path, [chapter], params="n_videos=-5")
-    assert done.returncode != 0
-    error = failing_cell(tmp_path / "book" / f"{chapter}.ipynb")
-    assert error.startswith("ParameterError: parameter 'n_videos'"), error
-
-
-@SMOKE_BOOK
 def test_same_parameters_give_the_same_saved_numbers(smoke_root: Path, tmp_path: Path):
     """Re-execute from scratch (fresh data and artifacts) and compare every results.json."""
     assert REPEATABLE, "no chapter to check"
