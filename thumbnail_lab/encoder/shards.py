@@ -4,7 +4,7 @@ The stage that grows with the number of thumbnails is decoding and embedding the
 cuts the folder's rows into shards of ``shard_size`` and runs ``embed_shard`` on each: here, one after
 the other, or with ``workers`` (a ``LocalCluster`` of that many worker processes) or ``scheduler`` (the
 address of a running Dask scheduler) through ``distributed.Client.map``, each worker loading the cached
-encoder weights once per shard. The shards come back in order and are written as one ``.npy`` of float32
+encoder weights once. The shards come back in order and are written as one ``.npy`` of float32
 embeddings in ``metadata.csv`` row order, so the file does not depend on where it was computed (up to
 float rounding of the thread pools). Scheduling is Dask's; nothing here decides where a shard runs.
 """
@@ -89,12 +89,12 @@ def embed_folder(folder: str | Path, out: str | Path, settings: EncoderSettings 
     else:
         bar = progress(shards, desc="embedding shards", disable=not show_progress)
         parts, started = [embed_shard(s, weights, settings) for s in bar], start
+    done = time.perf_counter()
     embeddings = np.concatenate(parts) if parts else np.zeros((0, 0), np.float32)
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(out) as tmp:
         with open(tmp, "wb") as fh:
             np.save(fh, embeddings.astype(np.float32))
-    done = time.perf_counter()
     out.with_suffix(".json").write_text(json.dumps({
         "folder": str(folder), "rows": len(paths), "encoder": weights, "shards": len(shards), "shard_size": shard_size,
         "cluster": scheduler or (f"local, {workers} workers" if workers else None),

@@ -23,7 +23,6 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-import torch
 from scipy import stats
 
 from . import diffusion
@@ -95,7 +94,6 @@ def race_table(points: dict[str, Callable[[int], list[dict]]], settings: RaceSet
     rows = []
     for name, make in points.items():
         for seed in settings.seeds:
-            torch.manual_seed(seed)
             for point in make(seed):
                 scores = score(point.pop("samples"))
                 rows.append({"generator": name, "seed": seed, **point, **{m: float(scores[m]) for m in RACE_METRICS}})
