@@ -12,9 +12,10 @@ PROFILE ?= default
 PARAMS  ?=
 NB      ?=
 PYTEST_ARGS ?=
+SCALE_ARGS ?=
 TEST_WORKERS ?= 2   # pytest-xdist processes; --dist loadfile keeps a file on one worker, in order
 
-.PHONY: help venv browser bench-results book execute chapter html test unit lint bench screenshot clean distclean
+.PHONY: help venv browser bench-results book execute chapter html test unit lint bench scale screenshot clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -54,6 +55,9 @@ bench-results: $(VENV)/.installed
 
 bench: $(VENV)/.installed  ## run every benchmark in bench/, write bench/results/results.json
 	$(PY) -m bench.run_all
+
+scale: $(VENV)/.installed  ## chapter 05's feature study at 524,288 thumbnails, stage by stage (resumable; not in make book)
+	$(PY) -m thumbnail_lab scale $(SCALE_ARGS)
 
 test: $(VENV)/.installed browser  ## unit tests + every chapter in the smoke profile + a strict book build
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)

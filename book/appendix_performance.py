@@ -28,6 +28,7 @@
 
 # %% tags=["parameters"]
 results_file = ""  # empty: bench/results/results.json in the repository
+scale_file = ""    # empty: artifacts/scale/scale.json, written by make scale
 
 # %%
 from thumbnail_lab.chapter import setup
@@ -35,6 +36,8 @@ from thumbnail_lab.chapter import setup
 ch = setup("appendix_performance", globals())
 
 # %% tags=["hide-input"]
+from IPython.display import display
+
 from thumbnail_lab.plotting import save_fig
 from thumbnail_lab.publish import performance as perf
 
@@ -61,9 +64,44 @@ perf.ratio_table(results).set_index(["benchmark", "ratio"]).round(2)
 # a slope well above 1 is a stage that will not reach the published scale of 524,288
 # thumbnails ({numref}`fig-perf-scaling`).
 
-# %% mystnb={"figure": {"caption": "Seconds and peak memory against the number of thumbnails for each benchmarked stage, on log-log axes; the legend gives each fitted slope.", "name": "fig-perf-scaling"}}
-scaling = perf.scaling_rows(results)
+# %% mystnb={"figure": {"caption": "Seconds and peak memory against the number of thumbnails for each benchmarked stage (and each stage of make scale, where it has run on this machine), on log-log axes; the legend gives each fitted slope.", "name": "fig-perf-scaling"}}
+scale_run = perf.load_scale(scale_file or None)   # None where make scale has not run on this machine
+scaling = perf.scaling_rows(perf.with_scale(results, scale_run))
 save_fig(perf.plot_scaling(scaling), "scaling", ch.name)
+
+# %% [markdown]
+# ## The published scale on one machine
+# `make scale` runs chapter 05's feature study end to end at the published 524,288 thumbnails: it
+# draws a ThumbWorld platform of that size (thumbnails rendered in memory at 64x36), embeds it with
+# the book's pretrained encoder, encodes the embeddings with the SAE trained on the encoder's corpus
+# (chapter 05's default, the published set-up), finds the feature groups with the published
+# parameters (groups of 400, 1,000,000 simulated medians) and runs every statistic. It repeats the
+# same stages at 1,024, 4,096, 16,384 and 65,536 thumbnails for the slopes in
+# {numref}`fig-perf-scaling`, records each stage's seconds and peak resident memory (this process
+# and its workers, sampled every 0.2 s), and resumes after a kill from the last finished stage or
+# block of 16,384 thumbnails. It is not part of `make book`.
+#
+# ```bash
+# make scale    # then make book (or make execute), and this section shows what it measured
+# ```
+#
+# {glue:text}`perf_scale_sentence`
+
+# %%
+if scale_run is None:
+    _ = ch.record("perf_scale_sentence", "`make scale` has not run on this machine, so there are no numbers here: "
+                  "run it, then rebuild this page (`make book`).")
+else:
+    budget = ch.record("perf_scale", perf.scale_budget(scale_run))
+    _ = ch.record("perf_scale_sentence", perf.scale_sentence(budget))
+    display(perf.scale_stage_table(scale_run).round(2))
+
+# %% [markdown]
+# What the study found at each size (the planted truth of the ThumbWorld platform it drew is known,
+# so the planted elements that raise or lower views can be looked for in the high- and low-view lists):
+
+# %%
+perf.scale_findings(scale_run) if scale_run is not None else "make scale has not run on this machine"
 
 # %% [markdown]
 # ## Each benchmark's measurements
@@ -75,8 +113,6 @@ save_fig(perf.plot_scaling(scaling), "scaling", ch.name)
 perf.benchmark_overview(results)
 
 # %%
-from IPython.display import display
-
 for bench in results["benchmarks"]:
     display(perf.benchmark_table(bench).style.format(precision=4).set_caption(bench["name"]))
 

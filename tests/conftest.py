@@ -33,3 +33,22 @@ def tiny_bench_results(tmp_path_factory):
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
     assert out.exists(), done.stdout[-3000:] + done.stderr[-3000:]
     return out, json.loads(out.read_text()), done
+
+
+@pytest.fixture(scope="session")
+def tiny_scale_results(tmp_path_factory):
+    """``make scale``'s stages run once at three tiny sizes with a tiny encoder, into one ``scale.json``."""
+    import subprocess
+    import sys
+
+    from thumbnail_lab.paths import REPO_ROOT
+
+    root = tmp_path_factory.mktemp("scale")
+    cmd = [sys.executable, "-m", "thumbnail_lab", "scale", "--sizes", "128", "256", "512", "--out", str(root / "out"),
+           "--workers", "1", "--encoder-corpus-size", "64", "--encoder-steps", "4", "--encoder-batch-size", "8",
+           "--encoder-width", "4", "--sae-epochs", "2", "--n-sim", "500", "--n-perm", "50", "--n-boot", "20", "--quiet"]
+    done = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ, THUMBNAIL_LAB_ARTIFACTS=str(root / "artifacts")))
+    out = root / "out" / "scale.json"
+    assert done.returncode == 0 and out.exists(), done.stdout[-3000:] + done.stderr[-3000:]
+    return out

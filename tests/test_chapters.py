@@ -51,8 +51,9 @@ def smoke_root(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_executes_with_smoke_profile(smoke_root: Path, chapter: str, request):
     params = ""
-    if chapter == "appendix_performance":  # it reads what `make bench` wrote; here the tiny run's file
-        params = f"results_file={request.getfixturevalue('tiny_bench_results')[0]}"
+    if chapter == "appendix_performance":  # it reads what `make bench` and `make scale` wrote; here tiny runs'
+        params = (f"results_file={request.getfixturevalue('tiny_bench_results')[0]} "
+                  f"scale_file={request.getfixturevalue('tiny_scale_results')}")
     done = run_chapters(smoke_root, [chapter], params)
     notebook = smoke_root / "book" / f"{chapter}.ipynb"
     assert done.returncode == 0, f"{chapter} failed:\n{failing_cell(notebook)}\n{done.stdout[-2000:]}"

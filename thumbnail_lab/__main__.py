@@ -1,4 +1,4 @@
-"""Command line: ``python -m thumbnail_lab {thumbworld,import,collect,validate,rank,embed} ...``.
+"""Command line: ``python -m thumbnail_lab {thumbworld,import,collect,validate,rank,embed,scale} ...``.
 
 Each command fills (or checks) a dataset folder in the ``metadata.csv`` + ``images/`` layout;
 ``data/README.md`` documents them. Every failure ends in one sentence on standard error that
@@ -88,6 +88,7 @@ def _rank(args: argparse.Namespace) -> int:
 
 
 def _embed(args: argparse.Namespace) -> int:
+    from .cluster import where
     from .dataset.layout import DatasetError
     from .encoder.cache import book_settings
     from .encoder.shards import embed_folder
@@ -95,12 +96,33 @@ def _embed(args: argparse.Namespace) -> int:
     if not (Path(args.folder) / "metadata.csv").is_file():
         raise DatasetError(f"{args.folder}: no metadata.csv there; point embed at a dataset folder (import one first)")
     settings = book_settings(args.encoder_corpus_size, args.encoder_steps, args.encoder_batch_size, args.encoder_width)
-    where = f"Dask scheduler {args.scheduler}" if args.scheduler else (
-        f"a local Dask cluster of {args.workers} workers" if args.workers else "this process")
     out = embed_folder(args.folder, args.out, settings, shard_size=args.shard_size, workers=args.workers,
                        scheduler=args.scheduler, show_progress=not args.quiet)
-    print(f"embedded {args.folder} on {where} into {out} (shard sizes and encoder in {out.with_suffix('.json')})")
+    print(f"embedded {args.folder} on {where(args.workers, args.scheduler)} into {out} "
+          f"(shard sizes and encoder in {out.with_suffix('.json')})")
     return 0
+
+
+def _scale(args: argparse.Namespace) -> int:
+    from .dataset.layout import DatasetError
+    from .features.scale import ScaleSettings, run_scale
+
+    if any(n < 64 for n in args.sizes):
+        raise DatasetError(f"--sizes {' '.join(map(str, args.sizes))}: every size must be at least 64 thumbnails")
+    encoder = {"corpus_size": args.encoder_corpus_size, "steps": args.encoder_steps,
+               "batch_size": args.encoder_batch_size, "width": args.encoder_width}
+    settings = ScaleSettings(sizes=tuple(args.sizes), seed=args.seed, workers=args.workers,
+                             scheduler=args.scheduler, encoder=encoder,
+                             sae_epochs=args.sae_epochs, n_sim=args.n_sim, n_perm=args.n_perm, n_boot=args.n_boot)
+    path = run_scale(settings, Path(args.out) if args.out else None, show_progress=not args.quiet)
+    print(f"the feature study at {', '.join(f'{n:,}' for n in sorted(args.sizes))} thumbnails: stages in {path}")
+    return 0
+
+
+def _encoder_options(parser: argparse.ArgumentParser) -> None:
+    for name, default in (("corpus-size", 20_000), ("steps", 700), ("batch-size", 128), ("width", 32)):
+        parser.add_argument(f"--encoder-{name}", type=int, default=default,
+                            help=f"the book's encoder: chapter 01a's {name.replace('-', ' ')} (default {default})")
 
 
 def _print_rejections(table, limit: int = 20) -> None:
@@ -181,11 +203,27 @@ def build_parser() -> argparse.ArgumentParser:
     emb.add_argument("--workers", type=int, default=0, help="start a local Dask cluster of N worker processes")
     emb.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
     emb.add_argument("--shard-size", type=int, default=1024, help="thumbnails per task (default 1024)")
-    for name, default in (("corpus-size", 20_000), ("steps", 700), ("batch-size", 128), ("width", 32)):
-        emb.add_argument(f"--encoder-{name}", type=int, default=default,
-                         help=f"the book's encoder: chapter 01a's {name.replace('-', ' ')} (default {default})")
+    _encoder_options(emb)
     emb.add_argument("--quiet", action="store_true")
     emb.set_defaults(run=_embed)
+
+    from .features.scale import SIZES, ScaleSettings
+
+    sc = commands.add_parser("scale", parents=[common],
+                             help="chapter 05's feature study at the published scale, stage by stage (resumable)")
+    sc.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="thumbnails per run (default: 1,024, "
+                    "4,096, 16,384, 65,536 and 524,288; the small ones give the slopes)")
+    sc.add_argument("--out", help="working folder (default: artifacts/scale); run again to resume")
+    sc.add_argument("--seed", type=int, default=0)
+    sc.add_argument("--workers", type=int, default=2, help="a local Dask cluster of N worker processes draws, embeds "
+                    "and encodes the blocks (default 2; 0: this process alone)")
+    sc.add_argument("--scheduler", help="address of a running Dask scheduler instead, e.g. tcp://10.0.0.5:8786 "
+                    "(its workers must see this disk)")
+    for name in ("sae_epochs", "n_sim", "n_perm", "n_boot"):
+        sc.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(ScaleSettings, name))
+    _encoder_options(sc)
+    sc.add_argument("--quiet", action="store_true")
+    sc.set_defaults(run=_scale)
     return parser
 
 
@@ -199,6 +237,7 @@ INTERRUPTED = {
     "thumbworld": "interrupted; the thumbnails written so far are kept; run the same command again to resume",
     "rank": "interrupted; nothing was written (rank only reads); run it again",
     "embed": "interrupted; no embeddings file was written (it is written whole at the end); run it again",
+    "scale": "interrupted; every finished stage and block is kept; run the same command again to resume",
 }
 
 

@@ -1,12 +1,12 @@
 """Embedding a dataset folder shard by shard: in this process, or mapped over a Dask cluster, with one output.
 
 The stage that grows with the number of thumbnails is decoding and embedding them. ``embed_folder``
-cuts the folder's rows into shards of ``shard_size`` and runs ``embed_shard`` on each: here, one after
-the other, or with ``workers`` (a ``LocalCluster`` of that many worker processes) or ``scheduler`` (the
-address of a running Dask scheduler) through ``distributed.Client.map``, each worker loading the cached
-encoder weights once. The shards come back in order and are written as one ``.npy`` of float32
-embeddings in ``metadata.csv`` row order, so the file does not depend on where it was computed (up to
-float rounding of the thread pools). Scheduling is Dask's; nothing here decides where a shard runs.
+cuts the folder's rows into shards of ``shard_size`` and runs ``embed_shard`` on each with
+``thumbnail_lab.cluster.map_shards``: here, one after the other, or with ``workers`` (a ``LocalCluster``
+of that many worker processes) or ``scheduler`` (the address of a running Dask scheduler), each worker
+loading the cached encoder weights once. The shards come back in order and are written as one ``.npy``
+of float32 embeddings in ``metadata.csv`` row order, so the file does not depend on where it was
+computed (up to float rounding of the thread pools).
 """
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ import pandas as pd
 import torch
 
 from ..atomic import atomic_path
+from ..cluster import map_shards
 from ..dataset.images import load_resized
-from ..progress import progress
 from .cache import WEIGHTS_FILE, EncoderSettings, ensure_encoder
 from .cache import _load as load_cached
 
@@ -84,11 +84,9 @@ def embed_folder(folder: str | Path, out: str | Path, settings: EncoderSettings 
     paths = [str(folder / f) for f in files]
     shards = [paths[a:b] for a, b in shard_rows(len(paths), shard_size)]
     start = time.perf_counter()
-    if scheduler or workers:
-        parts, started = _on_cluster(shards, weights, settings, workers, scheduler)
-    else:
-        bar = progress(shards, desc="embedding shards", disable=not show_progress)
-        parts, started = [embed_shard(s, weights, settings) for s in bar], start
+    parts, started = map_shards(embed_shard, shards, workers=workers, scheduler=scheduler, warm=_import_on_worker,
+                                desc="embedding shards", show_progress=show_progress, weights=weights,
+                                settings=settings)
     done = time.perf_counter()
     embeddings = np.concatenate(parts) if parts else np.zeros((0, 0), np.float32)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -100,27 +98,6 @@ def embed_folder(folder: str | Path, out: str | Path, settings: EncoderSettings 
         "cluster": scheduler or (f"local, {workers} workers" if workers else None),
         "start_seconds": started - start, "map_seconds": done - started}, indent=1))
     return out
-
-
-def _on_cluster(shards: list[list[str]], weights: str, settings: EncoderSettings, workers: int,
-                scheduler: str | None) -> tuple[list[np.ndarray], float]:
-    """``embed_shard`` over ``shards`` with ``distributed.Client.map``: results in shard order, and the moment
-    (``perf_counter``) the cluster was ready, so that starting it is not counted as embedding."""
-    from contextlib import ExitStack
-
-    from distributed import Client, LocalCluster
-
-    with ExitStack() as stack:
-        if scheduler:
-            client = stack.enter_context(Client(scheduler))
-        else:
-            cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                       host="127.0.0.1", dashboard_address=None))
-            client = stack.enter_context(Client(cluster))
-        client.wait_for_workers(workers or 1)
-        client.run(_import_on_worker)   # torch and the package load once per worker, as part of the start-up
-        ready = time.perf_counter()
-        return client.gather(client.map(embed_shard, shards, weights=weights, settings=settings, pure=False)), ready
 
 
 def _import_on_worker() -> None:

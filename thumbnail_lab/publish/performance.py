@@ -1,4 +1,5 @@
-"""Read ``bench/results/results.json`` for the book's performance appendix."""
+"""Read ``bench/results/results.json`` (``make bench``) and ``artifacts/scale/scale.json`` (``make scale``)
+for the book's performance appendix."""
 from __future__ import annotations
 
 import json
@@ -8,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..paths import REPO_ROOT
+from ..paths import REPO_ROOT, artifacts_root
 
 RESULTS_FILE = REPO_ROOT / "bench" / "results" / "results.json"
 #: Row keys that name the amount of work (thumbnails) in a scaling row.
@@ -84,6 +85,73 @@ def plot_scaling(scaling: pd.DataFrame) -> plt.Figure:
         ax.set_ylabel(label)
         ax.legend(fontsize=7)
     return fig
+
+
+#: ``make scale``'s targets on the 2-core machine (issue: the published scale in an hour).
+SCALE_MINUTES_BUDGET = 60.0
+SCALE_MEMORY_BUDGET_MB = 8 * 1024.0
+#: The stages of ``thumbnail_lab.features.scale``: two run once, then five at every size.
+SCALE_STAGE_ORDER = ("encoder", "sae", "plan", "draw", "embed", "activations", "analyse")
+
+
+def load_scale(path: str | Path | None = None) -> dict | None:
+    """What ``make scale`` recorded on this machine, or None if it has not run here."""
+    path = Path(path) if path else artifacts_root() / "scale" / "scale.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def with_scale(results: dict, scale: dict | None) -> dict:
+    """The benchmark results with ``make scale``'s stages added as one more benchmark (for the slopes)."""
+    if scale is None:
+        return results
+    return {**results, "benchmarks": [*results["benchmarks"], {"name": "make scale", "rows": scale["rows"]}]}
+
+
+def scale_stage_table(scale: dict) -> pd.DataFrame:
+    """Every stage of the largest size, and the stages run once, with seconds and peak memory."""
+    rows = pd.DataFrame(scale["rows"])
+    largest = max(scale["settings"]["sizes"])
+    once = ~rows["stage"].isin(SCALE_STAGE_ORDER[2:])
+    keep = rows[once | (rows["n_thumbnails"] == largest)].copy()
+    keep["runs"] = np.where(once[keep.index], "once", f"at {largest:,} thumbnails")
+    keep["minutes"] = keep["seconds"] / 60
+    order = {stage: k for k, stage in enumerate(SCALE_STAGE_ORDER)}
+    keep = keep.sort_values("stage", key=lambda col: col.map(order))
+    return keep[["stage", "runs", "n_thumbnails", "minutes", "peak_mb", "resumed"]].reset_index(drop=True)
+
+
+def scale_budget(scale: dict) -> dict:
+    """Minutes and peak GB of the largest size end to end (with the once-only stages) against the targets."""
+    stages = scale_stage_table(scale)
+    minutes, peak_mb = float(stages["minutes"].sum()), float(stages["peak_mb"].max())
+    everything = float(pd.DataFrame(scale["rows"])["seconds"].sum() / 60)
+    return {"n": int(max(scale["settings"]["sizes"])), "minutes": minutes, "peak_gb": peak_mb / 1024,
+            "all_sizes_minutes": everything, "resumed": bool(stages["resumed"].any()),
+            "met": minutes < SCALE_MINUTES_BUDGET and peak_mb < SCALE_MEMORY_BUDGET_MB}
+
+
+def scale_sentence(budget: dict) -> str:
+    """One sentence: the largest size's minutes and memory against the targets, met or not."""
+    verdict = "both targets met" if budget["met"] else "a target missed"
+    resumed = " (resumed after an interruption, so its minutes leave out the time lost to it)" if budget["resumed"] else ""
+    return (f"On this machine the feature study at {budget['n']:,} thumbnails took {budget['minutes']:.0f} min end to "
+            f"end, the encoder and SAE included, with a peak of {budget['peak_gb']:.1f} GB{resumed}, against targets "
+            f"of {SCALE_MINUTES_BUDGET:.0f} min and {SCALE_MEMORY_BUDGET_MB / 1024:.0f} GB: {verdict}. The whole "
+            f"`make scale`, smaller sizes included, took {budget['all_sizes_minutes']:.0f} min.")
+
+
+def scale_findings(scale: dict) -> pd.DataFrame:
+    """The feature study's own results at each size: features, BH discoveries, held-out test, planted elements."""
+    rows = []
+    for n, s in sorted(scale["summaries"].items(), key=lambda kv: int(kv[0])):
+        found = s["recovery"]
+        rows.append({"thumbnails": int(n), "group size": s["params"]["group_size"], "features": s["n_features"],
+                     "significant (BH)": s["n_significant_bh"],
+                     "P(random >= high held-out median)": s["held_out"]["p_random_ge_high"],
+                     "P(random <= low held-out median)": s["held_out"]["p_random_le_low"],
+                     "raising elements found": ", ".join(found["found_positive"]) or "none",
+                     "lowering elements found": ", ".join(found["found_negative"]) or "none"})
+    return pd.DataFrame(rows).set_index("thumbnails")
 
 
 def _bench(results: dict, module: str) -> dict | None:
