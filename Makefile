@@ -13,6 +13,7 @@ PARAMS  ?=
 NB      ?=
 PYTEST_ARGS ?=
 SCALE_ARGS ?=
+JOBS    ?= 1    # chapters executed at once, each after the chapters it reads (publish/execute.py NEEDS)
 TEST_WORKERS ?= 2   # pytest-xdist processes; --dist loadfile keeps a file on one worker, in order
 
 .PHONY: help venv browser bench-results book execute chapter html test unit lint bench scale screenshot clean distclean
@@ -39,7 +40,7 @@ browser:  ## install Debian's chromium if it is missing (the tests open the buil
 book: $(VENV)/.installed bench-results execute html  ## execute every chapter and build the HTML book
 
 execute: $(VENV)/.installed  ## execute changed chapters: PROFILE=smoke|default|full PARAMS="k=v ..."
-	$(PY) -m thumbnail_lab.publish.execute --profile $(PROFILE) --params "$(PARAMS)"
+	$(PY) -m thumbnail_lab.publish.execute --profile $(PROFILE) --params "$(PARAMS)" --jobs $(JOBS)
 
 chapter: $(VENV)/.installed  ## run one chapter: NB=04_popularity PROFILE=smoke PARAMS="epochs=3"
 	@test -n "$(NB)" || { echo "say which chapter: make chapter NB=01_dataset"; exit 2; }

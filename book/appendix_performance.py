@@ -146,11 +146,13 @@ _ = ch.record("perf_shards_speedup", f"{shards['ratios']['speedup_two_workers_ov
 #   thumbnails: a stage takes a shard of `metadata.csv` rows (a list of `video_id`) and writes one file
 #   per shard (`images/` for collection, an `embeddings_<shard>.npy` for the encoder). The collector is
 #   already resumable per video, so shards can be run by separate processes or machines and merged by
-#   concatenating journals. The embedding stage runs on Dask as it is:
+#   concatenating journals. The stages that grow with the number of thumbnails run on Dask as they are:
 #   `python -m thumbnail_lab embed FOLDER --out embeddings.npy --workers N` starts a local cluster of N
 #   worker processes, `--scheduler tcp://HOST:8786` uses a running one, and either maps the same shard
-#   function with Dask's `client.map` and writes the same file as one process does (the tests compare
-#   them on a two-worker cluster). The `shards` benchmark measured a speed-up of
+#   function with Dask's `client.map` and writes the same file as one process does; `validate FOLDER
+#   --workers N` checks the images the same way, and `make scale` draws, embeds and encodes its blocks on
+#   a local cluster of two workers by default (the tests compare each with one process, on a two-worker
+#   cluster on loopback). The `shards` benchmark measured a speed-up of
 #   {glue:text}`perf_shards_speedup` from one worker to two on this machine, start-up left out; its
 #   rows project the hours at 524,288 and 10 million thumbnails on one and ten machines.
 # - **The statistics stay on one machine.** The feature-group procedure and the million-draw null

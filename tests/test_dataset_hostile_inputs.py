@@ -254,6 +254,16 @@ def test_validate_hostile_corpus_in_place(corpus):
     assert "CMYK converted to RGB" in " ".join(result.notes["note"])
 
 
+@pytest.mark.slow
+def test_validate_on_a_local_dask_cluster_gives_the_same_result(corpus):
+    tmp_path, src, expected = corpus
+    alone = validate_dataset(src, show_progress=False)
+    cluster = validate_dataset(src, show_progress=False, cluster=2, shard_size=3)   # several shards, two workers
+    assert len(alone.rejections) > 0 and len(alone.metadata) > 3
+    for a, b in ((alone.metadata, cluster.metadata), (alone.rejections, cluster.rejections), (alone.notes, cluster.notes)):
+        pd.testing.assert_frame_equal(a, b)
+
+
 def test_ensure_dataset_on_hostile_folder_reports_and_caches(corpus):
     tmp_path, src, expected = corpus
     before = _tree(src)

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from thumbnail_lab.paths import REPO_ROOT
+from thumbnail_lab.publish import execute as execute_module
 from thumbnail_lab.publish.execute import chapters, recorded_stamp, source_stamp
 from thumbnail_lab.publish.profiles import (
     CHAPTER_PATTERN,
@@ -111,3 +112,62 @@ def test_kernels_get_the_inline_backend_even_if_the_caller_set_another(monkeypat
 
     monkeypatch.setenv("MPLBACKEND", "Agg")
     assert kernel_environment(tmp_path)["MPLBACKEND"] == "module://matplotlib_inline.backend_inline"
+
+
+class _FakeChild:
+    """A chapter's process that exits (with ``code``) the second time it is polled."""
+
+    def __init__(self, code: int) -> None:
+        self.code, self.polls, self.returncode = code, 0, None
+
+    def poll(self):
+        self.polls += 1
+        if self.polls >= 2:
+            self.returncode = self.code
+        return self.returncode
+
+
+def _fake_book(monkeypatch, failing: set[str]):
+    started, running, most = [], set(), [0]
+
+    def start(chapter, *args, **kwargs):
+        started.append(chapter)
+        running.add(chapter)
+        most[0] = max(most[0], len(running))
+        return _FakeChild(1 if chapter in failing else 0), 0.0, None
+
+    real_wait = execute_module._wait_any
+
+    def wait(children):
+        chapter = real_wait(children)
+        running.discard(chapter)
+        return chapter
+
+    monkeypatch.setattr(execute_module, "_start", start)
+    monkeypatch.setattr(execute_module, "_wait_any", wait)
+    monkeypatch.setattr(execute_module.time, "sleep", lambda s: None)
+    return started, most
+
+
+RUN = ["01_dataset", "01a_encoder", "02_gan", "03_diffusion", "04_popularity", "05_features", "06_choosing",
+        "appendix_performance"]
+
+
+def test_concurrent_chapters_start_only_after_what_they_read(monkeypatch):
+    started, most = _fake_book(monkeypatch, failing=set())
+    assert execute_module.execute(RUN, "smoke", {}, jobs=2) == []
+    assert most[0] == 2 and sorted(started) == sorted(RUN)
+    for chapter in RUN:
+        for needed in execute_module.needs(chapter, RUN):
+            assert started.index(needed) < started.index(chapter), f"{chapter} started before {needed}"
+    assert started[-1] == "appendix_performance" and started[:2] == ["01_dataset", "01a_encoder"]
+
+
+def test_a_failed_chapter_stops_its_dependants_and_not_the_others(monkeypatch):
+    started, _ = _fake_book(monkeypatch, failing={"02_gan"})
+    failures = execute_module.execute(RUN, "smoke", {}, jobs=2)
+    assert set(failures) == {"02_gan", "03_diffusion", "06_choosing", "appendix_performance"}
+    assert {"04_popularity", "05_features"} <= set(started) and "03_diffusion" not in started
+    started, _ = _fake_book(monkeypatch, failing={"02_gan"})
+    assert execute_module.execute(RUN, "smoke", {}, jobs=1) == ["02_gan"]   # in book order, the run stops
+    assert started == ["01_dataset", "01a_encoder", "02_gan"]

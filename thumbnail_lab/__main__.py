@@ -60,7 +60,8 @@ def _collect(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from .dataset.validate import validate_dataset
 
-    result = validate_dataset(args.folder, extra_columns=args.extra_columns, show_progress=not args.quiet)
+    result = validate_dataset(args.folder, extra_columns=args.extra_columns, show_progress=not args.quiet,
+                              cluster=args.workers, scheduler=args.scheduler)
     print(result.summary())
     _print_rejections(result.rejections)
     for note in result.notes.itertuples():
@@ -188,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     val = commands.add_parser("validate", parents=[common], help="check a dataset folder without changing it")
     val.add_argument("folder")
     val.add_argument("--extra-columns", choices=["error", "keep", "drop"], default="keep")
+    val.add_argument("--workers", type=int, default=0, help="check the images on a local Dask cluster of N workers")
+    val.add_argument("--scheduler", help="or on a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (its workers must "
+                                         "see the folder)")
     val.add_argument("--quiet", action="store_true")
     val.set_defaults(run=_validate)
 

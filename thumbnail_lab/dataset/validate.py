@@ -291,14 +291,36 @@ def check_image_file(root: Path, file_name: str) -> ImageCheck:
     return ImageCheck(path, facts, None, identity=identity)
 
 
+def check_image_shard(names: list[str], root: str) -> list[ImageCheck]:
+    """``check_image_file`` for each of ``names`` (one task of a Dask cluster)."""
+    return [check_image_file(Path(root), n) for n in names]
+
+
+def _checked(names: list[str], root: Path, workers: int | None, cluster: int, scheduler: str | None,
+             shard_size: int, show_progress: bool) -> list[ImageCheck]:
+    """Every image checked: on a Dask cluster (``cluster`` local workers or ``scheduler``), else on threads."""
+    if cluster or scheduler:
+        from ..cluster import map_shards
+
+        shards = [names[s:s + shard_size] for s in range(0, len(names), shard_size)]
+        parts, _ = map_shards(check_image_shard, shards, workers=cluster, scheduler=scheduler,
+                              desc="checking image shards", show_progress=show_progress, root=str(root))
+        return [check for part in parts for check in part]
+    with ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1)) as pool:
+        return list(progress(pool.map(lambda n: check_image_file(root, n), names), total=len(names),
+                             desc="checking images", disable=not show_progress or len(names) < 200))
+
+
 def check_images(frame: pd.DataFrame, root: Path, csv_path: Path, workers: int | None = None,
-                 show_progress: bool = True) -> tuple[pd.DataFrame, list[Rejection], pd.DataFrame]:
-    """Check the image of every row; returns (rows with image facts, rejections, notes)."""
-    workers = workers or min(4, os.cpu_count() or 1)
+                 show_progress: bool = True, cluster: int = 0, scheduler: str | None = None,
+                 shard_size: int = 1024) -> tuple[pd.DataFrame, list[Rejection], pd.DataFrame]:
+    """Check the image of every row; returns (rows with image facts, rejections, notes).
+
+    The per-image work (reading, decoding, hashing) runs on ``workers`` threads, or mapped over a
+    Dask cluster in shards of ``shard_size`` rows; the rows that share one file are found here after.
+    """
     names = frame["file_name"].tolist()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(progress(pool.map(lambda n: check_image_file(root, n), names), total=len(names),
-                                desc="checking images", disable=not show_progress or len(names) < 200))
+    results = _checked(names, root, workers, cluster, scheduler, shard_size, show_progress)
     rejections, notes, keep = [], [], []
     first_row_of_file: dict[tuple[int, int], tuple[int, str]] = {}
     for i, result in enumerate(results):
@@ -349,7 +371,8 @@ class ValidationResult:
 
 
 def validate_dataset(folder: str | Path, extra_columns: str = "keep", check_image_files: bool = True,
-                     workers: int | None = None, show_progress: bool = True) -> ValidationResult:
+                     workers: int | None = None, show_progress: bool = True, cluster: int = 0,
+                     scheduler: str | None = None, shard_size: int = 1024) -> ValidationResult:
     """Validate a dataset folder in the layout (``metadata.csv`` + images) without changing it.
 
     Parameters
@@ -364,6 +387,10 @@ def validate_dataset(folder: str | Path, extra_columns: str = "keep", check_imag
         Threads for image checks.
     show_progress : bool
         Print a progress bar for large datasets.
+    cluster, scheduler : int, str, optional
+        Check the images on a local Dask cluster of ``cluster`` worker processes, or on the running
+        scheduler at ``scheduler`` (its workers must see the folder), ``shard_size`` rows a task: the
+        same result.
 
     Raises
     ------
@@ -378,7 +405,8 @@ def validate_dataset(folder: str | Path, extra_columns: str = "keep", check_imag
     frame, rejections = parse_table(raw)
     notes = pd.DataFrame(columns=["file", "row", "note"])
     if check_image_files:
-        frame, image_rejections, notes = check_images(frame, folder, csv_path, workers, show_progress)
+        frame, image_rejections, notes = check_images(frame, folder, csv_path, workers, show_progress, cluster,
+                                                      scheduler, shard_size)
         rejections += image_rejections
     table = rejections_frame(rejections).sort_values(["row", "column"], kind="stable").reset_index(drop=True)
     if frame.empty:

@@ -1,6 +1,6 @@
-"""Execute the book's chapters with papermill, in order, only when something changed.
+"""Execute the book's chapters with papermill, in order (or several at once), only when something changed.
 
-``python -m thumbnail_lab.publish.execute [CHAPTER ...] --profile default --params "epochs=3"``
+``python -m thumbnail_lab.publish.execute [CHAPTER ...] --profile default --params "epochs=3" [--jobs 2]``
 
 Each chapter's py:percent source is read with jupytext and handed to papermill in memory
 (papermill cannot read ``.py``). Every chapter runs in its own child process so that its
@@ -131,28 +131,90 @@ def _store_record(notebook_path: Path, record: RunRecord) -> None:
     write_text(notebook_path, nbformat.writes(nb))
 
 
+#: The earlier chapters whose artifacts a chapter reads. It builds what is missing itself, but running it
+#: before them would do their work twice (or, run beside them, at the same time); appendices read every chapter.
+NEEDS = {
+    "01a_encoder": {"01_dataset"},
+    "02_gan": {"01_dataset", "01a_encoder"},
+    "03_diffusion": {"02_gan", "01a_encoder"},
+    "04_popularity": {"01_dataset", "01a_encoder"},
+    "05_features": {"01_dataset", "01a_encoder"},
+    "06_choosing": {"03_diffusion", "04_popularity", "01a_encoder"},
+}
+
+
+def needs(chapter: str, names: list[str]) -> set[str]:
+    """The chapters among ``names`` that must finish before ``chapter`` starts."""
+    if chapter.startswith("appendix_"):
+        return {n for n in names if not n.startswith("appendix_")}
+    return NEEDS.get(chapter, set()) & set(names)
+
+
 def execute(names: list[str], profile: str, overrides: dict[str, Any], out_dir: Path = BOOK_DIR,
-            force: bool = False, book_dir: Path = BOOK_DIR) -> list[str]:
-    """Execute ``names`` in order, each in a fresh process; skip the up-to-date ones. Returns failures."""
-    failures = []
-    for chapter in names:
-        params = chapter_parameters(chapter, profile, overrides)
-        stamp = source_stamp(chapter, profile, params, book_dir)
-        target = out_dir / f"{chapter}.ipynb"
-        if not force and recorded_stamp(target) == stamp:
-            print(f"[execute] {chapter}: up to date ({profile})", flush=True)
-            continue
-        print(f"[execute] {chapter}: running with profile {profile} {params}", flush=True)
-        cmd = [sys.executable, "-m", "thumbnail_lab.publish.execute", "--child", chapter, "--profile", profile,
-               "--params-json", json.dumps(params), "--out-dir", str(out_dir), "--book-dir", str(book_dir),
-               "--stamp", stamp]
-        done = subprocess.run(cmd, env=kernel_environment(out_dir), cwd=REPO_ROOT)
-        if done.returncode != 0:
+            force: bool = False, book_dir: Path = BOOK_DIR, jobs: int = 1) -> list[str]:
+    """Execute ``names``, each in a fresh process, skipping the up-to-date ones; returns the failures.
+
+    ``jobs`` > 1 runs up to that many chapters at once, each as soon as the chapters it ``needs`` have
+    finished (their output then goes to ``<out_dir>/<chapter>.log``); a failed chapter's dependants are
+    not run. With ``jobs`` = 1 the chapters run in book order and the first failure stops the run.
+    """
+    todo, failures, running = list(names), [], {}
+    while todo or running:
+        for chapter in [c for c in todo if needs(c, names) & set(failures)]:
+            todo.remove(chapter)
             failures.append(chapter)
-            print(f"[execute] {chapter}: FAILED; the executed notebook {target} shows the failing cell",
+            print(f"[execute] {chapter}: not run, because {sorted(needs(chapter, names) & set(failures))} failed",
                   flush=True)
-            break  # later chapters read this one's artifacts
+        waiting = set(todo) | set(running)
+        for chapter in [c for c in todo if not needs(c, names) & waiting][:max(0, jobs - len(running))]:
+            todo.remove(chapter)
+            started = _start(chapter, profile, overrides, out_dir, force, book_dir, log=jobs > 1)
+            if started is not None:
+                running[chapter] = started
+        if not running:
+            continue  # what was ready was up to date: look again
+        chapter = _wait_any(running)
+        proc, start, sink = running.pop(chapter)
+        if sink:
+            sink.close()
+        if proc.returncode != 0:
+            failures.append(chapter)
+            print(f"[execute] {chapter}: FAILED; the executed notebook {out_dir / f'{chapter}.ipynb'} shows the "
+                  f"failing cell", flush=True)
+            if jobs == 1:
+                break  # later chapters read this one's artifacts
+        else:
+            print(f"[execute] {chapter}: done in {time.perf_counter() - start:.0f} s", flush=True)
     return failures
+
+
+def _start(chapter: str, profile: str, overrides: dict[str, Any], out_dir: Path, force: bool, book_dir: Path,
+           log: bool) -> tuple[subprocess.Popen, float, Any] | None:
+    """Launch one chapter's child process (process, start time, log file), or None when it is up to date."""
+    params = chapter_parameters(chapter, profile, overrides)
+    stamp = source_stamp(chapter, profile, params, book_dir)
+    if not force and recorded_stamp(out_dir / f"{chapter}.ipynb") == stamp:
+        print(f"[execute] {chapter}: up to date ({profile})", flush=True)
+        return None
+    log_path = out_dir / f"{chapter}.log"
+    print(f"[execute] {chapter}: running with profile {profile} {params}" + (f" (output in {log_path})" if log else ""),
+          flush=True)
+    cmd = [sys.executable, "-m", "thumbnail_lab.publish.execute", "--child", chapter, "--profile", profile,
+           "--params-json", json.dumps(params), "--out-dir", str(out_dir), "--book-dir", str(book_dir),
+           "--stamp", stamp]
+    sink = open(log_path, "w", encoding="utf-8") if log else None  # noqa: SIM115 (closed when it exits)
+    proc = subprocess.Popen(cmd, env=kernel_environment(out_dir), cwd=REPO_ROOT, stdout=sink,
+                            stderr=subprocess.STDOUT if sink else None)
+    return proc, time.perf_counter(), sink
+
+
+def _wait_any(running: dict[str, tuple[subprocess.Popen, float, Any]]) -> str:
+    """Block until one running chapter exits; returns its name."""
+    while True:
+        for chapter, (proc, _, _) in running.items():
+            if proc.poll() is not None:
+                return chapter
+        time.sleep(0.5)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -164,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, default=BOOK_DIR, help="where executed notebooks go")
     parser.add_argument("--book-dir", type=Path, default=BOOK_DIR, help=argparse.SUPPRESS)
     parser.add_argument("--force", action="store_true", help="run even if up to date")
+    parser.add_argument("--jobs", type=int, default=1, help="chapters run at once, each after the chapters it reads "
+                        "(default 1: in book order)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--params-json", help=argparse.SUPPRESS)
     parser.add_argument("--stamp", help=argparse.SUPPRESS)
@@ -181,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         overrides = parse_overrides(args.params)
     except ValueError as err:
         parser.error(str(err))
-    failures = execute(names, args.profile, overrides, args.out_dir, args.force, args.book_dir)
+    failures = execute(names, args.profile, overrides, args.out_dir, args.force, args.book_dir, max(1, args.jobs))
     return 1 if failures else 0
 
 
