@@ -40,26 +40,51 @@ ch = setup("appendix_reproducing", globals())
 
 # %% tags=["hide-input"]
 from thumbnail_lab.plotting import save_fig
-from thumbnail_lab.publish.reproducibility import environment_table, executed_dir, plot_run_budget, run_records
+from thumbnail_lab.publish.reproducibility import (
+    environment_table,
+    executed_dir,
+    plot_run_budget,
+    run_records,
+    slowest_cells,
+    wall_minutes,
+)
 
 # %%
 records = run_records(executed_dir(notebooks_dir or "."))
 records = records[records["chapter"] != "appendix_reproducing"]
 ch.record("repro_total_minutes", records["seconds"].sum() / 60)
+ch.record("repro_wall_minutes", wall_minutes(records))
 ch.record("repro_peak_gb", records["peak_memory_mb"].max() / 1024)
 ch.record("repro_profiles", ", ".join(sorted(set(records["profile"]))))
 
 # %% [markdown]
 # ## What each chapter cost
 # This run used the profile(s) {glue:text}`repro_profiles`. All chapters together took
-# {glue:text}`repro_total_minutes:.1f` minutes, and no chapter's kernel used more than
-# {glue:text}`repro_peak_gb:.2f` GB of memory ({numref}`fig-repro-budget`).
+# {glue:text}`repro_total_minutes:.1f` minutes of chapter time, {glue:text}`repro_wall_minutes:.1f` minutes
+# from the first chapter's start to the last one's end (less than the sum where chapters ran at once,
+# `make book JOBS=2`), and no chapter's kernel used more than {glue:text}`repro_peak_gb:.2f` GB of memory
+# ({numref}`fig-repro-budget`).
 
 # %% mystnb={"figure": {"caption": "Run time and peak kernel memory of each chapter in this build, with the budgets of the default profile on a 2-core laptop CPU.", "name": "fig-repro-budget"}}
 save_fig(plot_run_budget(records), "run_budget", ch.name)
 
 # %%
 records.drop(columns=["title"]).set_index("chapter")
+
+# %% [markdown]
+# ## Where the time goes
+# Papermill times every cell it runs. The cells below took longest in this run; together they are
+# the profile of the book at the grain a reader can act on (a parameter, a section). Inside a cell,
+# `py-spy record -- python -m thumbnail_lab.publish.execute --child ...` or pyinstrument go further.
+
+# %%
+slow = slowest_cells(executed_dir(notebooks_dir or "."))
+ch.record("repro_slowest_share", float(slow["share of run"].sum()) if len(slow) else float("nan"))
+ch.record("repro_slowest_n", len(slow))
+slow.round(3)
+
+# %% [markdown]
+# These {glue:text}`repro_slowest_n` cells hold {glue:text}`repro_slowest_share:.0%` of the run's cell time.
 
 # %% [markdown]
 # ## The software that produced these numbers

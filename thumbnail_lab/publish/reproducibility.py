@@ -29,6 +29,40 @@ def _title(nb: dict) -> str:
     return ""
 
 
+def slowest_cells(folder: Path, n: int = 12) -> pd.DataFrame:
+    """The ``n`` code cells that took longest in the executed notebooks of ``folder``, from papermill's
+    per-cell durations: chapter, section (the last heading above the cell), first code line, seconds and
+    the cell's share of its chapter's and of the whole run's cell time."""
+    rows = []
+    for path in sorted(folder.glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        chapter = (nb.get("metadata", {}).get("thumbnail_lab") or {}).get("chapter")
+        section = ""
+        for cell in nb.get("cells", []) if chapter else []:
+            source = "".join(cell.get("source", ""))
+            if cell.get("cell_type") == "markdown":
+                section = next((line.lstrip("#").strip() for line in reversed(source.splitlines())
+                                if line.startswith("#")), section)
+                continue
+            seconds = (cell.get("metadata", {}).get("papermill") or {}).get("duration")
+            if seconds is not None:
+                first = next((line.strip() for line in source.splitlines() if line.strip()
+                              and not line.lstrip().startswith("#")), "")
+                rows.append({"chapter": chapter, "section": section, "first line": first[:70],
+                             "seconds": float(seconds)})
+    frame = pd.DataFrame(rows, columns=["chapter", "section", "first line", "seconds"])
+    frame["share of chapter"] = frame["seconds"] / frame.groupby("chapter")["seconds"].transform("sum")
+    frame["share of run"] = frame["seconds"] / frame["seconds"].sum()
+    return frame.nlargest(n, "seconds").reset_index(drop=True)
+
+
+def wall_minutes(records: pd.DataFrame) -> float:
+    """Minutes from the first chapter's start to the last one's end (below the sum when chapters ran at once)."""
+    end = pd.to_datetime(records["finished_at"])
+    start = end - pd.to_timedelta(records["seconds"], unit="s")
+    return float((end.max() - start.min()).total_seconds() / 60) if len(records) else float("nan")
+
+
 def run_records(folder: Path) -> pd.DataFrame:
     """One row per executed notebook in ``folder``: chapter, title, profile, parameters, seconds, peak MB."""
     rows = []
