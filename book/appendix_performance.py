@@ -49,6 +49,18 @@ for key in ("cpu_cores", "processor", "torch", "measured_at"):
 ch.record("perf_sizes", "tiny" if results["tiny"] else "full")
 
 # %% [markdown]
+# ## Budgets
+# A student should be able to re-execute the whole book on a 2-core laptop in under 25 minutes and
+# 6 GB, and `make scale` should reach the published 524,288 thumbnails in under an hour and 8 GB.
+# The table reads this build's chapter records and `make scale`'s file; a budget is met only
+# where it was measured in the `default` profile (smoke runs are far smaller).
+
+# %%
+from thumbnail_lab.publish.reproducibility import executed_dir, run_records
+
+perf.budget_table(run_records(executed_dir(".")), perf.load_scale(scale_file or None)).round(2)
+
+# %% [markdown]
 # The numbers below were measured on {glue:text}`perf_cpu_cores` CPU cores ({glue:text}`perf_processor`,
 # torch {glue:text}`perf_torch`) at {glue:text}`perf_measured_at`, with the benchmarks at their
 # {glue:text}`perf_sizes` sizes.

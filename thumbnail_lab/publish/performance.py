@@ -140,6 +140,30 @@ def scale_sentence(budget: dict) -> str:
             f"`make scale`, smaller sizes included, took {budget['all_sizes_minutes']:.0f} min.")
 
 
+def budget_table(records: pd.DataFrame, scale: dict | None) -> pd.DataFrame:
+    """Each budget against what this build measured: the chapters' wall minutes and largest kernel (from
+    their run records; the budgets are for the default profile), and ``make scale``'s largest size."""
+    from .reproducibility import BOOK_MEMORY_BUDGET_MB, BOOK_MINUTES_BUDGET, wall_minutes
+
+    chapters = records[~records["chapter"].str.startswith("appendix_")]
+    measured_in = f"this build ({', '.join(sorted(set(chapters['profile']))) or 'no chapters'} profile)"
+    rows = [("make book: chapters, first start to last end (min)", BOOK_MINUTES_BUDGET, wall_minutes(chapters),
+             measured_in),
+            ("make book: largest chapter kernel (GB)", BOOK_MEMORY_BUDGET_MB / 1024,
+             chapters["peak_memory_mb"].max() / 1024 if len(chapters) else np.nan, measured_in)]
+    if scale is not None:
+        b = scale_budget(scale)
+        rows += [(f"make scale at {b['n']:,} thumbnails (min)", SCALE_MINUTES_BUDGET, b["minutes"], "make scale"),
+                 (f"make scale at {b['n']:,} thumbnails (GB)", SCALE_MEMORY_BUDGET_MB / 1024, b["peak_gb"],
+                  "make scale")]
+    frame = pd.DataFrame(rows, columns=["budget", "target", "measured", "measured in"])
+    frame["met"] = np.where(frame["measured"].isna(), "not measured", np.where(frame["measured"] < frame["target"],
+                                                                                "yes", "no"))
+    if scale is not None and scale_budget(scale)["n"] < PUBLISHED_SCALE:
+        frame.loc[frame["measured in"] == "make scale", "met"] = "not at the published size"
+    return frame.set_index("budget")
+
+
 def scale_findings(scale: dict) -> pd.DataFrame:
     """The feature study's own results at each size: features, BH discoveries, held-out test, planted elements."""
     rows = []
