@@ -458,7 +458,7 @@ _ = ch.record("diff_race_samples", race_samples)
 save_fig(figures.race_figure(race_result, {m: scores["real (held out)"][m] for m in race.RACE_METRICS}), "race", ch.name)
 
 # %% [markdown]
-# With equal seconds, the lower mean Fréchet distance belongs to {glue:text}`diff_race_verdict`
+# Who has the lower mean Fréchet distance at equal seconds: {glue:text}`diff_race_verdict`
 # ({numref}`fig-diff-race`). Where the intervals of the two overlap, the race does not separate them at
 # that budget with this many seeds. The seconds are this machine's: on another machine, or with other
 # work running beside the book, both curves move, and which is ahead at a small budget can change.
@@ -647,7 +647,7 @@ _ = ch.record("final_loss", float(run.history["loss"].iloc[-1]))
 # - Precision and recall: {glue:text}`diff_ddpm_precision:.2f` / {glue:text}`diff_ddpm_recall:.2f`
 #   for diffusion, {glue:text}`diff_gan_precision:.2f` / {glue:text}`diff_gan_recall:.2f` for
 #   the GAN.
-# - Given the same training seconds ({numref}`fig-diff-race`), the lower Fréchet distance belongs to
+# - Given the same training seconds ({numref}`fig-diff-race`), who has the lower Fréchet distance:
 #   {glue:text}`diff_race_verdict`.
 # - DDIM with {glue:text}`diff_main_steps` steps is {glue:text}`diff_ddpm_vs_ddim_time:.1f`
 #   times faster than the full sampler.

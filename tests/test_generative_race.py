@@ -43,6 +43,15 @@ def test_real_thumbnails_beat_noise_at_every_budget_and_equal_generators_tie():
         assert a["fd_low"] <= b["fd"] <= a["fd_high"] and a["n_seeds"] == 3 and a["fd_high"] > a["fd_low"]
 
 
+def test_a_generator_with_no_point_at_all_is_not_beaten_but_absent():
+    # the default run's case: the diffusion model's autoencoder trained longer than the largest budget
+    table = race.race_table({"GAN": fake_points(1.0), "diffusion": lambda seed: []}, SETTINGS, score)
+    summary = race.race_summary(table)
+    assert summary["diffusion"] == {} and race.leader(summary) == {}
+    assert race.verdict(summary) == ("only the GAN has a point at 0.2 s and 0.4 s (the diffusion model's "
+                                     "autoencoder was still training)")
+
+
 def test_the_verdict_names_budgets_only_the_gan_reached():
     summary = {"GAN": {"1": {"fd": 2.0}, "4": {"fd": 3.0}}, "diffusion": {"4": {"fd": 1.0}}}
     assert race.verdict(summary) == ("the diffusion model at 4 s; only the GAN has a point at 1 s "

@@ -114,6 +114,9 @@ def race_figure(summary: dict, reference: dict[str, float] | None = None) -> plt
     for ax, (metric, title) in zip(axes, panels):
         for name, points in summary.items():
             rows = sorted(points.values(), key=lambda p: p["seconds"])
+            if not rows:   # it raced and reached no budget: in the legend, with no point
+                ax.plot([], [], marker="o", ls="none", label=f"{name} (no budget reached)")
+                continue
             x = [p["seconds"] for p in rows]
             y = np.array([p[metric] for p in rows])
             err = np.vstack([y - [p[f"{metric}_low"] for p in rows], [p[f"{metric}_high"] for p in rows] - y])

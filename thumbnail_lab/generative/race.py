@@ -97,16 +97,19 @@ def race_table(points: dict[str, Callable[[int], list[dict]]], settings: RaceSet
             for point in make(seed):
                 scores = score(point.pop("samples"))
                 rows.append({"generator": name, "seed": seed, **point, **{m: float(scores[m]) for m in RACE_METRICS}})
-    return pd.DataFrame(rows, columns=["generator", "seed", "budget", "steps", "seconds", *RACE_METRICS])
+    table = pd.DataFrame(rows, columns=["generator", "seed", "budget", "steps", "seconds", *RACE_METRICS])
+    table.attrs["racers"] = list(points)   # a generator with no point at any budget still raced
+    return table
 
 
 def race_summary(table: pd.DataFrame, level: float = 0.95) -> dict:
     """Per generator and budget: the mean over seeds of ``seconds`` and each metric, with a t interval over seeds.
 
     The interval covers the spread of training seeds on this machine (the sample noise of each score
-    is inside it); with one seed it is the point itself.
+    is inside it); with one seed it is the point itself. A generator that raced but reached no budget
+    (``table.attrs["racers"]``) is kept with no entries, so that nobody is said to lead against it.
     """
-    out: dict[str, dict] = {}
+    out: dict[str, dict] = {name: {} for name in table.attrs.get("racers", [])}
     for (name, budget), group in table.groupby(["generator", "budget"], sort=True):
         entry = {"n_seeds": int(len(group)), "steps": float(group["steps"].mean())}
         for col in ("seconds", *RACE_METRICS):
@@ -123,7 +126,8 @@ def race_summary(table: pd.DataFrame, level: float = 0.95) -> dict:
 
 
 def leader(summary: dict, metric: str = "fd") -> dict[str, str]:
-    """Which generator has the better mean ``metric`` at each budget both reached (lower FD/KID, higher others)."""
+    """Which generator has the better mean ``metric`` at each budget every generator reached (lower FD/KID,
+    higher others); a budget one generator reached alone has no leader."""
     lower = metric in ("fd", "kid")
     budgets = set.intersection(*(set(v) for v in summary.values())) if summary else set()
     best = {}
