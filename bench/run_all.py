@@ -12,11 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from thumbnail_lab.machine import describe
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "results" / "results.json"
@@ -61,15 +62,6 @@ def summarise(result: dict) -> None:
         print(f"  note: {note}")
 
 
-def machine() -> dict:
-    """What the numbers were measured on."""
-    import torch
-
-    return {"python": platform.python_version(), "platform": platform.platform(), "cpu_cores": os.cpu_count(),
-            "processor": platform.processor() or platform.machine(), "torch": torch.__version__,
-            "torch_threads": torch.get_num_threads(), "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks and write the results file; exit 1 if any benchmark failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -84,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         results.append(run_one(name, args.tiny))
     from thumbnail_lab.atomic import write_json
 
-    write_json(args.out, {"machine": machine(), "tiny": args.tiny, "benchmarks": results})
+    write_json(args.out, {"machine": describe(), "tiny": args.tiny, "benchmarks": results})
     failed = [r["name"] for r in results if "error" in r]
     print(f"\nwrote {args.out}" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     return 1 if failed else 0

@@ -76,8 +76,8 @@ perf.ratio_table(results).set_index(["benchmark", "ratio"]).round(2)
 # a slope well above 1 is a stage that will not reach the published scale of 524,288
 # thumbnails ({numref}`fig-perf-scaling`).
 
-# %% mystnb={"figure": {"caption": "Seconds and peak memory against the number of thumbnails for each benchmarked stage (and each stage of make scale, where it has run on this machine), on log-log axes; the legend gives each fitted slope.", "name": "fig-perf-scaling"}}
-scale_run = perf.load_scale(scale_file or None)   # None where make scale has not run on this machine
+# %% mystnb={"figure": {"caption": "Seconds and peak memory against the number of thumbnails for each benchmarked stage (and each stage of make scale: this machine's run, else the record kept with the book), on log-log axes; the legend gives each fitted slope.", "name": "fig-perf-scaling"}}
+scale_run = perf.load_scale(scale_file or None)   # this machine's make scale, else the record kept with the book
 scaling = perf.scaling_rows(perf.with_scale(results, scale_run))
 save_fig(perf.plot_scaling(scaling), "scaling", ch.name)
 
@@ -97,15 +97,19 @@ save_fig(perf.plot_scaling(scaling), "scaling", ch.name)
 # make scale    # then make book (or make execute), and this section shows what it measured
 # ```
 #
+# A clean clone has not run it, so this section then shows the record kept with the book
+# (`bench/recorded/scale.json`, a copy of one `make scale` run's `artifacts/scale/scale.json`), and
+# says so.
+#
 # {glue:text}`perf_scale_sentence`
 
 # %%
 if scale_run is None:
-    _ = ch.record("perf_scale_sentence", "`make scale` has not run on this machine, so there are no numbers here: "
-                  "run it, then rebuild this page (`make book`).")
+    _ = ch.record("perf_scale_sentence", "`make scale` has not run on this machine and the book keeps no record of "
+                  "it, so there are no numbers here: run it, then rebuild this page (`make book`).")
 else:
     budget = ch.record("perf_scale", perf.scale_budget(scale_run))
-    _ = ch.record("perf_scale_sentence", perf.scale_sentence(budget))
+    _ = ch.record("perf_scale_sentence", f"{perf.scale_provenance(scale_run)} {perf.scale_sentence(budget)}")
     display(perf.scale_stage_table(scale_run).round(2))
 
 # %% [markdown]

@@ -44,6 +44,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..atomic import atomic_path, write_json
+from ..machine import describe
 from ..paths import artifacts_root
 
 PUBLISHED_N = 524_288
@@ -360,5 +361,6 @@ def write_summary(out: Path, settings: ScaleSettings) -> Path:
         if (folder / "summary.json").is_file():
             summaries[str(n)] = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     path = out / "scale.json"
-    write_json(path, {"name": "scale", "settings": asdict(settings), "rows": rows, "summaries": summaries})
+    write_json(path, {"name": "scale", "machine": describe(), "settings": asdict(settings), "rows": rows,
+                      "summaries": summaries})
     return path
