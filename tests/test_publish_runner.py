@@ -171,3 +171,26 @@ def test_a_failed_chapter_stops_its_dependants_and_not_the_others(monkeypatch):
     started, _ = _fake_book(monkeypatch, failing={"02_gan"})
     assert execute_module.execute(RUN, "smoke", {}, jobs=1) == ["02_gan"]   # in book order, the run stops
     assert started == ["01_dataset", "01a_encoder", "02_gan"]
+
+
+def test_chapters_that_can_run_beside_another_get_their_share_of_the_cores(monkeypatch):
+    given = {}
+    _fake_book(monkeypatch, failing=set())
+    real_start = execute_module._start
+
+    def start(chapter, profile, overrides, *args, **kwargs):
+        given[chapter] = overrides
+        return real_start(chapter, profile, overrides, *args, **kwargs)
+
+    monkeypatch.setattr(execute_module, "_start", start)
+    monkeypatch.setattr(execute_module.os, "cpu_count", lambda: 2)
+    assert execute_module.execute(RUN, "smoke", {}, jobs=2) == []
+    assert [c for c in RUN if execute_module.runs_alone(c, RUN)] == ["01_dataset", "01a_encoder",
+                                                                        "appendix_performance"]
+    assert {c for c, o in given.items() if o.get("threads") == 1} == {"02_gan", "03_diffusion", "04_popularity",
+                                                                       "05_features", "06_choosing"}
+    assert "threads" not in given["01a_encoder"] and "threads" not in given["appendix_performance"]
+    execute_module.execute(RUN, "smoke", {"threads": 2}, jobs=2)   # the command line wins
+    assert all(o["threads"] == 2 for o in given.values())
+    execute_module.execute(RUN, "smoke", {}, jobs=1)               # one at a time: the chapters' own
+    assert all("threads" not in o for o in given.values())

@@ -150,13 +150,50 @@ def needs(chapter: str, names: list[str]) -> set[str]:
     return NEEDS.get(chapter, set()) & set(names)
 
 
+def before(chapter: str, names: list[str]) -> set[str]:
+    """Every chapter among ``names`` that must finish before ``chapter`` starts, directly or through another."""
+    found, todo = set(), list(needs(chapter, names))
+    while todo:
+        other = todo.pop()
+        if other not in found:
+            found.add(other)
+            todo += needs(other, names)
+    return found
+
+
+def runs_alone(chapter: str, names: list[str]) -> bool:
+    """True when every other chapter of the run must finish before ``chapter`` or wait for it."""
+    return all(other == chapter or other in before(chapter, names) or chapter in before(other, names)
+               for other in names)
+
+
+def shared_cpu_overrides(chapter: str, names: list[str], profile: str, overrides: dict[str, Any], jobs: int,
+                         book_dir: Path = BOOK_DIR) -> dict[str, Any]:
+    """``overrides``, plus ``threads`` = cores / ``jobs`` for a chapter that may run beside another.
+
+    A chapter that declares a ``threads`` parameter (torch's CPU threads) and can share the CPU with
+    another chapter gets its share of the cores, so that two chapters at once do not ask for more
+    threads than there are cores; a chapter that always runs alone (chapter 01a) keeps its own, and a
+    ``threads`` given in the profile or on the command line wins.
+    """
+    if jobs == 1 or runs_alone(chapter, names) or "threads" in chapter_parameters(chapter, profile, overrides):
+        return overrides
+    import jupytext
+
+    source = book_dir / f"{chapter}.py"
+    if "threads" not in notebook_parameter_defaults(jupytext.read(source, fmt="py:percent"), source):
+        return overrides
+    return {**overrides, "threads": max(1, (os.cpu_count() or 1) // jobs)}
+
+
 def execute(names: list[str], profile: str, overrides: dict[str, Any], out_dir: Path = BOOK_DIR,
             force: bool = False, book_dir: Path = BOOK_DIR, jobs: int = 1) -> list[str]:
     """Execute ``names``, each in a fresh process, skipping the up-to-date ones; returns the failures.
 
     ``jobs`` > 1 runs up to that many chapters at once, each as soon as the chapters it ``needs`` have
-    finished (their output then goes to ``<out_dir>/<chapter>.log``); a failed chapter's dependants are
-    not run. With ``jobs`` = 1 the chapters run in book order and the first failure stops the run.
+    finished (their output then goes to ``<out_dir>/<chapter>.log``), each that can run beside another
+    on its share of the cores (``shared_cpu_overrides``); a failed chapter's dependants are not run.
+    With ``jobs`` = 1 the chapters run in book order and the first failure stops the run.
     """
     todo, failures, running = list(names), [], {}
     while todo or running:
@@ -168,7 +205,8 @@ def execute(names: list[str], profile: str, overrides: dict[str, Any], out_dir: 
         waiting = set(todo) | set(running)
         for chapter in [c for c in todo if not needs(c, names) & waiting][:max(0, jobs - len(running))]:
             todo.remove(chapter)
-            started = _start(chapter, profile, overrides, out_dir, force, book_dir, log=jobs > 1)
+            started = _start(chapter, profile, shared_cpu_overrides(chapter, names, profile, overrides, jobs, book_dir),
+                             out_dir, force, book_dir, log=jobs > 1)
             if started is not None:
                 running[chapter] = started
         if not running:
