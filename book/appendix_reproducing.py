@@ -62,7 +62,7 @@ ch.record("repro_profiles", ", ".join(sorted(set(records["profile"]))))
 # This run used the profile(s) {glue:text}`repro_profiles`. All chapters together took
 # {glue:text}`repro_total_minutes:.1f` minutes of chapter time, {glue:text}`repro_wall_minutes:.1f` minutes
 # from the first chapter's start to the last one's end (less than the sum where chapters ran at once,
-# `make book JOBS=2`; a chapter that can run beside another then gets its share of the cores as its
+# `make book JOBS=2`; a chapter that starts beside another then gets its share of the cores as its
 # `threads` parameter, shown in the table below), and no chapter's kernel used more than {glue:text}`repro_peak_gb:.2f` GB of memory
 # ({numref}`fig-repro-budget`).
 

@@ -145,6 +145,7 @@ def _fake_book(monkeypatch, failing: set[str]):
 
     monkeypatch.setattr(execute_module, "_start", start)
     monkeypatch.setattr(execute_module, "_wait_any", wait)
+    monkeypatch.setattr(execute_module, "_current", lambda *args: False)   # whatever this checkout has executed
     monkeypatch.setattr(execute_module.time, "sleep", lambda s: None)
     return started, most
 
@@ -173,24 +174,46 @@ def test_a_failed_chapter_stops_its_dependants_and_not_the_others(monkeypatch):
     assert started == ["01_dataset", "01a_encoder", "02_gan"]
 
 
-def test_chapters_that_can_run_beside_another_get_their_share_of_the_cores(monkeypatch):
-    given = {}
+def test_a_chapter_that_starts_beside_another_gets_its_share_of_the_cores(monkeypatch):
+    given, overlap, running = {}, {}, set()
     _fake_book(monkeypatch, failing=set())
-    real_start = execute_module._start
+    fake_start, fake_wait = execute_module._start, execute_module._wait_any
 
     def start(chapter, profile, overrides, *args, **kwargs):
-        given[chapter] = overrides
-        return real_start(chapter, profile, overrides, *args, **kwargs)
+        given[chapter], overlap[chapter] = overrides, set(running)
+        for other in running:
+            overlap[other].add(chapter)
+        running.add(chapter)
+        return fake_start(chapter, profile, overrides, *args, **kwargs)
+
+    def wait(children):
+        chapter = fake_wait(children)
+        running.discard(chapter)
+        return chapter
 
     monkeypatch.setattr(execute_module, "_start", start)
+    monkeypatch.setattr(execute_module, "_wait_any", wait)
     monkeypatch.setattr(execute_module.os, "cpu_count", lambda: 2)
     assert execute_module.execute(RUN, "smoke", {}, jobs=2) == []
-    assert [c for c in RUN if execute_module.runs_alone(c, RUN)] == ["01_dataset", "01a_encoder",
-                                                                        "appendix_performance"]
-    assert {c for c, o in given.items() if o.get("threads") == 1} == {"02_gan", "03_diffusion", "04_popularity",
-                                                                       "05_features", "06_choosing"}
-    assert "threads" not in given["01a_encoder"] and "threads" not in given["appendix_performance"]
+    shared = {c for c, o in given.items() if o.get("threads") == 1}
+    assert shared == {c for c, others in overlap.items() if others} and {"02_gan", "04_popularity"} <= shared
+    assert not shared & {"01_dataset", "01a_encoder", "appendix_performance"}   # they always run alone
+    assert all("threads" not in given[c] for c in RUN if c not in shared)
     execute_module.execute(RUN, "smoke", {"threads": 2}, jobs=2)   # the command line wins
     assert all(o["threads"] == 2 for o in given.values())
     execute_module.execute(RUN, "smoke", {}, jobs=1)               # one at a time: the chapters' own
     assert all("threads" not in o for o in given.values())
+
+
+def test_a_chapter_run_on_its_share_of_the_cores_is_still_up_to_date(monkeypatch, tmp_path):
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "02_gan.py").write_text('# %% tags=["parameters"]\nthreads = 2\nsteps = 5\n\n# %%\nprint(steps)\n')
+    monkeypatch.setattr(execute_module.os, "cpu_count", lambda: 2)
+    shared = execute_module.shared_cpu_overrides("02_gan", "smoke", {}, 2, book)
+    assert shared == {"threads": 1}
+    notebook = tmp_path / "02_gan.ipynb"
+    for ran_with, current in (({}, True), (shared, True), ({"steps": 6}, False)):
+        stamp = source_stamp("02_gan", "smoke", chapter_parameters("02_gan", "smoke", ran_with), book)
+        notebook.write_text(json.dumps({"metadata": {"thumbnail_lab": {"stamp": stamp}}}))
+        assert execute_module._current("02_gan", "smoke", [{}, shared], tmp_path, book) is current

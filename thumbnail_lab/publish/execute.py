@@ -150,33 +150,16 @@ def needs(chapter: str, names: list[str]) -> set[str]:
     return NEEDS.get(chapter, set()) & set(names)
 
 
-def before(chapter: str, names: list[str]) -> set[str]:
-    """Every chapter among ``names`` that must finish before ``chapter`` starts, directly or through another."""
-    found, todo = set(), list(needs(chapter, names))
-    while todo:
-        other = todo.pop()
-        if other not in found:
-            found.add(other)
-            todo += needs(other, names)
-    return found
-
-
-def runs_alone(chapter: str, names: list[str]) -> bool:
-    """True when every other chapter of the run must finish before ``chapter`` or wait for it."""
-    return all(other == chapter or other in before(chapter, names) or chapter in before(other, names)
-               for other in names)
-
-
-def shared_cpu_overrides(chapter: str, names: list[str], profile: str, overrides: dict[str, Any], jobs: int,
+def shared_cpu_overrides(chapter: str, profile: str, overrides: dict[str, Any], jobs: int,
                          book_dir: Path = BOOK_DIR) -> dict[str, Any]:
-    """``overrides``, plus ``threads`` = cores / ``jobs`` for a chapter that may run beside another.
+    """``overrides``, plus ``threads`` = cores / ``jobs``: what ``chapter`` runs with beside another chapter.
 
-    A chapter that declares a ``threads`` parameter (torch's CPU threads) and can share the CPU with
-    another chapter gets its share of the cores, so that two chapters at once do not ask for more
-    threads than there are cores; a chapter that always runs alone (chapter 01a) keeps its own, and a
-    ``threads`` given in the profile or on the command line wins.
+    A chapter that declares a ``threads`` parameter (torch's CPU threads) and starts while another
+    chapter runs (or with one) gets its share of the cores, so that two chapters at once do not ask for
+    more threads than there are cores; one that starts alone keeps its own (it keeps them to the end),
+    and a ``threads`` given in the profile or on the command line always wins.
     """
-    if jobs == 1 or runs_alone(chapter, names) or "threads" in chapter_parameters(chapter, profile, overrides):
+    if jobs == 1 or "threads" in chapter_parameters(chapter, profile, overrides):
         return overrides
     import jupytext
 
@@ -186,13 +169,21 @@ def shared_cpu_overrides(chapter: str, names: list[str], profile: str, overrides
     return {**overrides, "threads": max(1, (os.cpu_count() or 1) // jobs)}
 
 
+def _current(chapter: str, profile: str, variants: list[dict[str, Any]], out_dir: Path, book_dir: Path) -> bool:
+    """Whether the executed notebook ran this source with one of ``variants`` of the overrides (its own
+    threads or its share of the cores: where it ran is not what it computes)."""
+    recorded = recorded_stamp(out_dir / f"{chapter}.ipynb")
+    return recorded is not None and any(
+        recorded == source_stamp(chapter, profile, chapter_parameters(chapter, profile, v), book_dir) for v in variants)
+
+
 def execute(names: list[str], profile: str, overrides: dict[str, Any], out_dir: Path = BOOK_DIR,
             force: bool = False, book_dir: Path = BOOK_DIR, jobs: int = 1) -> list[str]:
     """Execute ``names``, each in a fresh process, skipping the up-to-date ones; returns the failures.
 
     ``jobs`` > 1 runs up to that many chapters at once, each as soon as the chapters it ``needs`` have
-    finished (their output then goes to ``<out_dir>/<chapter>.log``), each that can run beside another
-    on its share of the cores (``shared_cpu_overrides``); a failed chapter's dependants are not run.
+    finished (their output then goes to ``<out_dir>/<chapter>.log``), one that starts beside another on
+    its share of the cores (``shared_cpu_overrides``); a failed chapter's dependants are not run.
     With ``jobs`` = 1 the chapters run in book order and the first failure stops the run.
     """
     todo, failures, running = list(names), [], {}
@@ -203,12 +194,18 @@ def execute(names: list[str], profile: str, overrides: dict[str, Any], out_dir: 
             print(f"[execute] {chapter}: not run, because {sorted(needs(chapter, names) & set(failures))} failed",
                   flush=True)
         waiting = set(todo) | set(running)
+        launch = []
         for chapter in [c for c in todo if not needs(c, names) & waiting][:max(0, jobs - len(running))]:
             todo.remove(chapter)
-            started = _start(chapter, profile, shared_cpu_overrides(chapter, names, profile, overrides, jobs, book_dir),
-                             out_dir, force, book_dir, log=jobs > 1)
-            if started is not None:
-                running[chapter] = started
+            shared = shared_cpu_overrides(chapter, profile, overrides, jobs, book_dir)
+            if not force and _current(chapter, profile, [overrides, shared], out_dir, book_dir):
+                print(f"[execute] {chapter}: up to date ({profile})", flush=True)
+            else:
+                launch.append((chapter, shared))
+        beside = len(running) + len(launch) > 1
+        for chapter, shared in launch:
+            running[chapter] = _start(chapter, profile, shared if beside else overrides, out_dir, book_dir,
+                                      log=jobs > 1)
         if not running:
             continue  # what was ready was up to date: look again
         chapter = _wait_any(running)
@@ -226,14 +223,11 @@ def execute(names: list[str], profile: str, overrides: dict[str, Any], out_dir: 
     return failures
 
 
-def _start(chapter: str, profile: str, overrides: dict[str, Any], out_dir: Path, force: bool, book_dir: Path,
-           log: bool) -> tuple[subprocess.Popen, float, Any] | None:
-    """Launch one chapter's child process (process, start time, log file), or None when it is up to date."""
+def _start(chapter: str, profile: str, overrides: dict[str, Any], out_dir: Path, book_dir: Path,
+           log: bool) -> tuple[subprocess.Popen, float, Any]:
+    """Launch one chapter's child process: (process, start time, log file)."""
     params = chapter_parameters(chapter, profile, overrides)
     stamp = source_stamp(chapter, profile, params, book_dir)
-    if not force and recorded_stamp(out_dir / f"{chapter}.ipynb") == stamp:
-        print(f"[execute] {chapter}: up to date ({profile})", flush=True)
-        return None
     log_path = out_dir / f"{chapter}.log"
     print(f"[execute] {chapter}: running with profile {profile} {params}" + (f" (output in {log_path})" if log else ""),
           flush=True)
