@@ -217,3 +217,26 @@ def test_a_chapter_run_on_its_share_of_the_cores_is_still_up_to_date(monkeypatch
         stamp = source_stamp("02_gan", "smoke", chapter_parameters("02_gan", "smoke", ran_with), book)
         notebook.write_text(json.dumps({"metadata": {"thumbnail_lab": {"stamp": stamp}}}))
         assert execute_module._current("02_gan", "smoke", [{}, shared], tmp_path, book) is current
+
+
+def test_a_kernel_that_dies_while_starting_is_replaced_and_other_errors_are_not_retried(monkeypatch, tmp_path):
+    monkeypatch.setattr(execute_module.time, "sleep", lambda s: None)
+    calls = []
+
+    def flaky(failures: list[Exception]):
+        def run(notebook, output, **kwargs):
+            calls.append(output)
+            if failures:
+                raise failures.pop(0)
+        return run
+
+    died = RuntimeError(execute_module.KERNEL_START_FAILURE)
+    retry = execute_module._papermill_with_kernel_retry
+    retry(flaky([died]), "01_dataset", {"cells": []}, tmp_path / "a.ipynb", {}, tmp_path)
+    assert len(calls) == 2
+    with pytest.raises(RuntimeError, match="kernel_info"):
+        retry(flaky([died] * execute_module.KERNEL_START_TRIES), "01_dataset", {}, tmp_path / "b.ipynb", {}, tmp_path)
+    calls.clear()
+    with pytest.raises(RuntimeError, match="a cell failed"):
+        retry(flaky([RuntimeError("a cell failed")]), "01_dataset", {}, tmp_path / "c.ipynb", {}, tmp_path)
+    assert len(calls) == 1

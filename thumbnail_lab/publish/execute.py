@@ -11,6 +11,7 @@ profile, parameters, run time and peak memory in its metadata, where the appendi
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
 import os
@@ -20,7 +21,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..chapter import notebook_parameter_defaults
 from ..paths import REPO_ROOT
@@ -107,8 +108,7 @@ def execute_one(chapter: str, profile: str, params: dict[str, Any], out_dir: Pat
     output = out_dir / f"{chapter}.ipynb"
     start = time.perf_counter()
     try:
-        papermill.execute_notebook(notebook, str(output), parameters=params, kernel_name="python3",
-                                   cwd=str(book_dir), progress_bar=False, log_output=True)
+        _papermill_with_kernel_retry(papermill.execute_notebook, chapter, notebook, output, params, book_dir)
     finally:
         # The kernel was this process's child: its peak resident memory is in RUSAGE_CHILDREN (KiB).
         record = RunRecord(chapter, profile, params, round(time.perf_counter() - start, 1),
@@ -116,6 +116,29 @@ def execute_one(chapter: str, profile: str, params: dict[str, Any], out_dir: Pat
                            stamp, time.strftime("%Y-%m-%dT%H:%M:%S"))
         _store_record(output, record)
     return record
+
+
+#: Kernels started at the same moment by two chapters (``--jobs``) can pick the same free TCP port, since
+#: jupyter_client chooses ports in each process unaware of the other; the loser dies while starting
+#: ("Address already in use"), before it runs a cell. Its chapter starts another kernel, this many times.
+KERNEL_START_TRIES = 3
+KERNEL_START_FAILURE = "Kernel died before replying to kernel_info"
+
+
+def _papermill_with_kernel_retry(run: Callable[..., Any], chapter: str, notebook: Any, output: Path,
+                                 params: dict[str, Any], book_dir: Path) -> None:
+    """``papermill.execute_notebook`` (``run``), with a fresh kernel when one dies while starting."""
+    for attempt in range(1, KERNEL_START_TRIES + 1):
+        try:
+            run(copy.deepcopy(notebook), str(output), parameters=params, kernel_name="python3", cwd=str(book_dir),
+                progress_bar=False, log_output=True)
+            return
+        except RuntimeError as err:
+            if KERNEL_START_FAILURE not in str(err) or attempt == KERNEL_START_TRIES:
+                raise
+            print(f"[execute] {chapter}: its kernel died while starting (try {attempt} of {KERNEL_START_TRIES}, "
+                  f"most likely a port taken by another chapter's kernel); starting another", flush=True)
+            time.sleep(attempt)
 
 
 def _store_record(notebook_path: Path, record: RunRecord) -> None:
