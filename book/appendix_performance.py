@@ -105,7 +105,7 @@ save_fig(perf.plot_scaling(scaling), "scaling", ch.name)
 
 # %%
 if scale_run is None:
-    _ = ch.record("perf_scale_sentence", "`make scale` has not run on this machine and the book keeps no record of "
+    _ = ch.record("perf_scale_sentence", "make scale has not run on this machine and the book keeps no record of "
                   "it, so there are no numbers here: run it, then rebuild this page (`make book`).")
 else:
     budget = ch.record("perf_scale", perf.scale_budget(scale_run))

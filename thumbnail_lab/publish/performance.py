@@ -118,9 +118,9 @@ def scale_provenance(scale: dict) -> str:
     machine = scale.get("machine")
     where = (f"on {machine['cpu_cores']} CPU cores ({machine['processor']}, {machine['memory_gb']:.0f} GB) at "
              f"{machine['measured_at']}" if machine else "on a machine it did not describe")
-    kept = (", the record kept with the book, because `make scale` has not run on this machine"
+    kept = (", the record kept with the book, because make scale has not run on this machine"
             if scale.get("recorded_with_book") else "")
-    return f"`make scale` measured these {where} (`{scale.get('file', 'scale.json')}`{kept})."
+    return f"make scale measured these {where} (file {scale.get('file', 'scale.json')}{kept})."
 
 
 def with_scale(results: dict, scale: dict | None) -> dict:
@@ -160,7 +160,7 @@ def scale_sentence(budget: dict) -> str:
     return (f"The feature study at {budget['n']:,} thumbnails took {budget['minutes']:.0f} min end to "
             f"end, the encoder and SAE included, with a peak of {budget['peak_gb']:.1f} GB{resumed}, against targets "
             f"of {SCALE_MINUTES_BUDGET:.0f} min and {SCALE_MEMORY_BUDGET_MB / 1024:.0f} GB: {verdict}. The whole "
-            f"`make scale`, smaller sizes included, took {budget['all_sizes_minutes']:.0f} min.")
+            f"make scale, smaller sizes included, took {budget['all_sizes_minutes']:.0f} min.")
 
 
 def budget_table(records: pd.DataFrame, scale: dict | None) -> pd.DataFrame:
