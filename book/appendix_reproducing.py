@@ -63,8 +63,8 @@ ch.record("repro_profiles", ", ".join(sorted(set(records["profile"]))))
 # {glue:text}`repro_total_minutes:.1f` minutes of chapter time, {glue:text}`repro_wall_minutes:.1f` minutes
 # from the first chapter's start to the last one's end (less than the sum where chapters ran at once,
 # `make book JOBS=2`; a chapter that starts beside another then gets its share of the cores as its
-# `threads` parameter, shown in the table below), and no chapter's kernel used more than {glue:text}`repro_peak_gb:.2f` GB of memory
-# ({numref}`fig-repro-budget`).
+# `threads` parameter, shown in the table below), and no chapter's kernel used more than
+# {glue:text}`repro_peak_gb:.2f` GB of memory ({numref}`fig-repro-budget`).
 
 # %% mystnb={"figure": {"caption": "Run time and peak kernel memory of each chapter in this build, with the budgets of the default profile on a 2-core laptop CPU.", "name": "fig-repro-budget"}}
 save_fig(plot_run_budget(records), "run_budget", ch.name)

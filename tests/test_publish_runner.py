@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -127,13 +128,19 @@ class _FakeChild:
         return self.returncode
 
 
-def _fake_book(monkeypatch, failing: set[str]):
-    started, running, most = [], set(), [0]
+def _fake_book(monkeypatch, failing: set[str]) -> SimpleNamespace:
+    """Fake chapter processes: what started in which order, the most at once, the overrides each was given,
+    and the chapters each one ran beside."""
+    run = SimpleNamespace(started=[], most=0, given={}, beside={})
+    running = set()
 
-    def start(chapter, *args, **kwargs):
-        started.append(chapter)
+    def start(chapter, profile, overrides, *args, **kwargs):
+        run.started.append(chapter)
+        run.given[chapter], run.beside[chapter] = overrides, set(running)
+        for other in running:
+            run.beside[other].add(chapter)
         running.add(chapter)
-        most[0] = max(most[0], len(running))
+        run.most = max(run.most, len(running))
         return _FakeChild(1 if chapter in failing else 0), 0.0, None
 
     real_wait = execute_module._wait_any
@@ -147,7 +154,7 @@ def _fake_book(monkeypatch, failing: set[str]):
     monkeypatch.setattr(execute_module, "_wait_any", wait)
     monkeypatch.setattr(execute_module, "_current", lambda *args: False)   # whatever this checkout has executed
     monkeypatch.setattr(execute_module.time, "sleep", lambda s: None)
-    return started, most
+    return run
 
 
 RUN = ["01_dataset", "01a_encoder", "02_gan", "03_diffusion", "04_popularity", "05_features", "06_choosing",
@@ -155,9 +162,10 @@ RUN = ["01_dataset", "01a_encoder", "02_gan", "03_diffusion", "04_popularity", "
 
 
 def test_concurrent_chapters_start_only_after_what_they_read(monkeypatch):
-    started, most = _fake_book(monkeypatch, failing=set())
+    run = _fake_book(monkeypatch, failing=set())
+    started = run.started
     assert execute_module.execute(RUN, "smoke", {}, jobs=2) == []
-    assert most[0] == 2 and sorted(started) == sorted(RUN)
+    assert run.most == 2 and sorted(started) == sorted(RUN)
     for chapter in RUN:
         for needed in execute_module.needs(chapter, RUN):
             assert started.index(needed) < started.index(chapter), f"{chapter} started before {needed}"
@@ -165,44 +173,27 @@ def test_concurrent_chapters_start_only_after_what_they_read(monkeypatch):
 
 
 def test_a_failed_chapter_stops_its_dependants_and_not_the_others(monkeypatch):
-    started, _ = _fake_book(monkeypatch, failing={"02_gan"})
+    started = _fake_book(monkeypatch, failing={"02_gan"}).started
     failures = execute_module.execute(RUN, "smoke", {}, jobs=2)
     assert set(failures) == {"02_gan", "03_diffusion", "06_choosing", "appendix_performance"}
     assert {"04_popularity", "05_features"} <= set(started) and "03_diffusion" not in started
-    started, _ = _fake_book(monkeypatch, failing={"02_gan"})
+    started = _fake_book(monkeypatch, failing={"02_gan"}).started
     assert execute_module.execute(RUN, "smoke", {}, jobs=1) == ["02_gan"]   # in book order, the run stops
     assert started == ["01_dataset", "01a_encoder", "02_gan"]
 
 
 def test_a_chapter_that_starts_beside_another_gets_its_share_of_the_cores(monkeypatch):
-    given, overlap, running = {}, {}, set()
-    _fake_book(monkeypatch, failing=set())
-    fake_start, fake_wait = execute_module._start, execute_module._wait_any
-
-    def start(chapter, profile, overrides, *args, **kwargs):
-        given[chapter], overlap[chapter] = overrides, set(running)
-        for other in running:
-            overlap[other].add(chapter)
-        running.add(chapter)
-        return fake_start(chapter, profile, overrides, *args, **kwargs)
-
-    def wait(children):
-        chapter = fake_wait(children)
-        running.discard(chapter)
-        return chapter
-
-    monkeypatch.setattr(execute_module, "_start", start)
-    monkeypatch.setattr(execute_module, "_wait_any", wait)
+    run = _fake_book(monkeypatch, failing=set())
     monkeypatch.setattr(execute_module.os, "cpu_count", lambda: 2)
     assert execute_module.execute(RUN, "smoke", {}, jobs=2) == []
-    shared = {c for c, o in given.items() if o.get("threads") == 1}
-    assert shared == {c for c, others in overlap.items() if others} and {"02_gan", "04_popularity"} <= shared
+    shared = {c for c, o in run.given.items() if o.get("threads") == 1}
+    assert shared == {c for c, others in run.beside.items() if others} and {"02_gan", "04_popularity"} <= shared
     assert not shared & {"01_dataset", "01a_encoder", "appendix_performance"}   # they always run alone
-    assert all("threads" not in given[c] for c in RUN if c not in shared)
+    assert all("threads" not in run.given[c] for c in RUN if c not in shared)
     execute_module.execute(RUN, "smoke", {"threads": 2}, jobs=2)   # the command line wins
-    assert all(o["threads"] == 2 for o in given.values())
+    assert all(o["threads"] == 2 for o in run.given.values())
     execute_module.execute(RUN, "smoke", {}, jobs=1)               # one at a time: the chapters' own
-    assert all("threads" not in o for o in given.values())
+    assert all("threads" not in o for o in run.given.values())
 
 
 def test_a_chapter_run_on_its_share_of_the_cores_is_still_up_to_date(monkeypatch, tmp_path):

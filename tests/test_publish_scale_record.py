@@ -58,12 +58,10 @@ def test_the_record_is_shown_and_named_when_nothing_ran_here(places):
 def test_a_missed_target_and_a_smaller_size_are_not_called_met(places):
     mine, _ = places
     _write(mine, _scale(75.0))
-    table = perf.budget_table(NO_CHAPTERS,
-                              perf.load_scale())
+    table = perf.budget_table(NO_CHAPTERS, perf.load_scale())
     assert table.loc[f"make scale at {perf.PUBLISHED_SCALE:,} thumbnails (min)", "met"] == "no"
     _write(mine, _scale(5.0, n=65_536))
-    table = perf.budget_table(NO_CHAPTERS,
-                              perf.load_scale())
+    table = perf.budget_table(NO_CHAPTERS, perf.load_scale())
     assert set(table.loc[table["measured in"].str.startswith("make scale"), "met"]) == {"not at the published size"}
 
 

@@ -221,7 +221,8 @@ def execute(names: list[str], profile: str, overrides: dict[str, Any], out_dir: 
         for chapter in [c for c in todo if not needs(c, names) & waiting][:max(0, jobs - len(running))]:
             todo.remove(chapter)
             shared = shared_cpu_overrides(chapter, profile, overrides, jobs, book_dir)
-            if not force and _current(chapter, profile, [overrides, shared], out_dir, book_dir):
+            variants = [overrides] if shared == overrides else [overrides, shared]
+            if not force and _current(chapter, profile, variants, out_dir, book_dir):
                 print(f"[execute] {chapter}: up to date ({profile})", flush=True)
             else:
                 launch.append((chapter, shared))

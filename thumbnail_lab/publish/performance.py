@@ -106,10 +106,9 @@ def load_scale(path: str | Path | None = None) -> dict | None:
     for candidate in candidates:
         if candidate.is_file():
             scale = json.loads(candidate.read_text(encoding="utf-8"))
-            recorded = candidate.resolve() == RECORDED_SCALE.resolve()
-            inside = candidate.resolve().is_relative_to(REPO_ROOT.resolve())
-            return {**scale, "file": str(candidate.resolve().relative_to(REPO_ROOT.resolve()) if inside else candidate),
-                    "recorded_with_book": recorded}
+            found, root = candidate.resolve(), REPO_ROOT.resolve()
+            return {**scale, "file": str(found.relative_to(root) if found.is_relative_to(root) else candidate),
+                    "recorded_with_book": found == RECORDED_SCALE.resolve()}
     return None
 
 
@@ -174,15 +173,15 @@ def budget_table(records: pd.DataFrame, scale: dict | None) -> pd.DataFrame:
              measured_in),
             ("make book: largest chapter kernel (GB)", BOOK_MEMORY_BUDGET_MB / 1024,
              chapters["peak_memory_mb"].max() / 1024 if len(chapters) else np.nan, measured_in)]
-    if scale is not None:
-        b = scale_budget(scale)
+    b = scale_budget(scale) if scale is not None else None
+    if b is not None:
         where = "make scale" + (" (the record kept with the book)" if scale.get("recorded_with_book") else "")
         rows += [(f"make scale at {b['n']:,} thumbnails (min)", SCALE_MINUTES_BUDGET, b["minutes"], where),
                  (f"make scale at {b['n']:,} thumbnails (GB)", SCALE_MEMORY_BUDGET_MB / 1024, b["peak_gb"], where)]
     frame = pd.DataFrame(rows, columns=["budget", "target", "measured", "measured in"])
     frame["met"] = np.where(frame["measured"].isna(), "not measured", np.where(frame["measured"] < frame["target"],
                                                                                 "yes", "no"))
-    if scale is not None and scale_budget(scale)["n"] < PUBLISHED_SCALE:
+    if b is not None and b["n"] < PUBLISHED_SCALE:
         frame.loc[frame["measured in"].str.startswith("make scale"), "met"] = "not at the published size"
     return frame.set_index("budget")
 
